@@ -1,0 +1,46 @@
+"""framing: source-bias and framing classifier for Indonesian-language news.
+
+Public names are importable from here; heavy dependencies load only when a name that needs them is
+first used, so ``import framing`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Config": "framing.config",
+    "ConfigError": "framing.config",
+    "load_config": "framing.config",
+    "Corpus": "framing.corpus",
+    "CorpusError": "framing.corpus",
+    "CorpusReader": "framing.corpus",
+    "Reject": "framing.corpus",
+    "read_corpus": "framing.corpus",
+    "build_pipeline": "framing.pipeline",
+    "classification_metrics": "framing.evaluate",
+    "SplitError": "framing.evaluate",
+    "train": "framing.train",
+    "TrainResult": "framing.train",
+    "score": "framing.score",
+    "ScoreSummary": "framing.score",
+    "DEMO_CORPUS": "framing.demo",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framing' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,309 @@
+"""Run configuration: pydantic schemas, YAML loading and ``--set`` overrides.
+
+A config file describes one run: data + features + model + split + tracking. Its sections map
+one-to-one onto constructor arguments of the pipeline steps, so ``model.learning_rate`` in the YAML
+is ``model__learning_rate`` in :meth:`sklearn.pipeline.Pipeline.set_params` and ``model.learning_rate``
+in the MLflow params.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "DataConfig",
+    "FeaturesConfig",
+    "ModelConfig",
+    "SplitConfig",
+    "TfidfConfig",
+    "TrackingConfig",
+    "flatten",
+    "load_config",
+    "parse_override",
+]
+
+CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
+
+
+class ConfigError(ValueError):
+    """A config file or override is invalid; the message names the file and the key path."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Section):
+    """Where the corpus is and how its columns map onto records.
+
+    ``columns`` maps a record field (``id``, ``text``, ``title``, ``outlet``, ``url``,
+    ``published_at`` or a label name) to the file's column. A list gives alternatives: the first
+    one present in a file is used, so one config reads files whose column names differ. ``null``
+    for ``id`` numbers the rows instead (``<file name>:<row>``).
+    """
+
+    paths: list[str] = Field(min_length=1)
+    format: Literal["auto", "jsonl", "csv", "parquet", "xlsx", "txt"] = "auto"
+    reader: Literal["flat", "indosum"] = "flat"
+    columns: dict[str, str | list[str] | None] = Field(default_factory=dict)
+    label: str | None = None
+    classes: list[str] | None = None
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("columns")
+    @classmethod
+    def _text_is_required(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "text" in value and value["text"] is None:
+            raise ValueError("the text column cannot be null: every record needs a text")
+        return value
+
+    @model_validator(mode="after")
+    def _classes_need_a_label(self) -> DataConfig:
+        if self.classes is not None and self.label is None:
+            raise ValueError("data.classes is set but data.label is not: name the label column")
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            raise ValueError(f"data.classes has repeated values: {self.classes}")
+        return self
+
+
+class TfidfConfig(_Section):
+    """Arguments of one :class:`~sklearn.feature_extraction.text.TfidfVectorizer`."""
+
+    enabled: bool = True
+    analyzer: Literal["word", "char", "char_wb"] = "word"
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int | float = 2
+    max_df: float = 1.0
+    max_features: int | None = Field(default=50_000, gt=0)
+    sublinear_tf: bool = True
+    lowercase: bool = True
+
+    @field_validator("ngram_range")
+    @classmethod
+    def _ordered_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if not 1 <= low <= high:
+            raise ValueError(f"expected 1 <= low <= high, got {list(value)}")
+        return value
+
+
+class FeaturesConfig(_Section):
+    """Feature families, each a named step of the pipeline's ``features`` union."""
+
+    word: TfidfConfig = Field(default_factory=lambda: TfidfConfig(analyzer="word", ngram_range=(1, 2)))
+    char: TfidfConfig = Field(
+        default_factory=lambda: TfidfConfig(analyzer="char_wb", ngram_range=(2, 5), max_features=100_000)
+    )
+
+
+class ModelConfig(_Section):
+    """Arguments of :class:`lightgbm.LGBMClassifier`; ``params`` passes any other LightGBM parameter."""
+
+    n_estimators: int = Field(default=300, gt=0)
+    learning_rate: float = Field(default=0.05, gt=0)
+    num_leaves: int = Field(default=31, ge=2)
+    max_depth: int = -1
+    min_child_samples: int = Field(default=5, ge=1)
+    subsample: float = Field(default=1.0, gt=0, le=1)
+    subsample_freq: int = Field(default=0, ge=0)
+    colsample_bytree: float = Field(default=0.5, gt=0, le=1)
+    reg_alpha: float = Field(default=0.0, ge=0)
+    reg_lambda: float = Field(default=0.0, ge=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+    n_jobs: int = 2
+    verbose: int = -1
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SplitConfig(_Section):
+    """How the held-out test set and the cross-validation folds are drawn.
+
+    ``group`` keeps every value of ``group_column`` (by default the outlet) on one side; ``time``
+    trains on articles published before ``cutoff`` and tests on the rest (without a cutoff, the
+    latest ``test_size`` share of dates is the test set).
+    """
+
+    kind: Literal["random", "group", "time"] = "group"
+    group_column: str = "outlet"
+    time_column: str = "published_at"
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    cutoff: str | None = None
+    cv_folds: int = Field(default=5, ge=0)
+
+    @field_validator("cv_folds")
+    @classmethod
+    def _no_single_fold(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("cross-validation needs at least 2 folds (0 switches it off)")
+        return value
+
+
+class TrackingConfig(_Section):
+    """MLflow experiment and registered model names."""
+
+    experiment: str = Field(min_length=1)
+    model_name: str = Field(min_length=1)
+    register_model: bool = True
+
+
+class Config(_Section):
+    """One training run. See ``configs/stance.yaml`` for an annotated example."""
+
+    name: str = Field(min_length=1)
+    seed: int = 42
+    data: DataConfig
+    features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    tracking: TrackingConfig
+
+    @model_validator(mode="after")
+    def _some_features(self) -> Config:
+        if not any(getattr(self.features, name).enabled for name in FeaturesConfig.model_fields):
+            raise ValueError("every feature family is disabled: enable at least one under features")
+        return self
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse one ``--set`` argument ``a.b.c=value`` into a key path and a YAML-typed value.
+
+    Examples
+    --------
+    >>> parse_override("model.learning_rate=0.1")
+    (['model', 'learning_rate'], 0.1)
+    >>> parse_override("features.word.ngram_range=[1, 3]")
+    (['features', 'word', 'ngram_range'], [1, 3])
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"Got --set {text!r}, expected KEY=VALUE with a dotted key, e.g. model.learning_rate=0.05.")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.split("."), value
+
+
+def _apply_override(tree: dict[str, Any], path: list[str], value: Any, source: str) -> None:
+    node = tree
+    for depth, part in enumerate(path[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            where = ".".join(path[: depth + 1])
+            raise ConfigError(f"{source}: cannot set {'.'.join(path)}: {where} is a {type(child).__name__}, not a section.")
+        node = child
+    node[path[-1]] = value
+
+
+def _describe_errors(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid config ({error.error_count()} problem{'s' if error.error_count() > 1 else ''})"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  {where}: unknown key; check its spelling and the section it is in")
+        elif item["type"] == "missing":
+            lines.append(f"  {where}: required key is missing")
+        else:
+            lines.append(f"  {where}: {item['msg']} (got {item.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config, apply ``--set`` overrides and validate it.
+
+    Relative ``data.paths`` in the file are resolved against the file's folder; paths given in an
+    override are resolved against the current directory, where the user typed them.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    overrides
+        ``KEY=VALUE`` strings; the value is parsed as YAML (``0.1``, ``true``, ``[1, 2]``).
+
+    Returns
+    -------
+    Config
+        The validated config.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not YAML, or a key is unknown or has the wrong type; the message
+        names the file and the key path.
+    """
+    path = Path(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config {str(path)!r}: {exc.strerror or exc}.") from exc
+    try:
+        tree = yaml.safe_load(raw_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError(f"{path}:{where}: not valid YAML: {problem}.") from exc
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level, got {type(tree).__name__}.")
+
+    data = tree.get("data")
+    if isinstance(data, dict) and data.get("paths") is not None:
+        paths = data["paths"] if isinstance(data["paths"], list) else [data["paths"]]
+        data["paths"] = [_resolve(str(p), path.parent) for p in paths]
+
+    source = str(path)
+    if overrides:
+        for text in overrides:
+            keys, value = parse_override(text)
+            if keys == ["data", "paths"]:
+                value = [str(Path(p).expanduser()) for p in (value if isinstance(value, list) else [value])]
+            _apply_override(tree, keys, value, source)
+        source = f"{path} (with --set {' '.join(overrides)})"
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, source)) from None
+
+
+def _resolve(entry: str, base: Path) -> str:
+    candidate = Path(entry).expanduser()
+    if candidate.is_absolute():
+        return str(candidate)
+    return str(base / candidate)
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested sections into dotted keys, as logged to MLflow.
+
+    Examples
+    --------
+    >>> flatten({"model": {"learning_rate": 0.1, "params": {}}, "seed": 1})
+    {'model.learning_rate': 0.1, 'model.params': '{}', 'seed': 1}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, (dict, list, tuple)):
+            flat[name] = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+        else:
+            flat[name] = value
+    return flat
