@@ -9,6 +9,7 @@ in the MLflow params.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,7 +139,7 @@ class SplitConfig(_Section):
     group_column: str = "outlet"
     time_column: str = "published_at"
     test_size: float = Field(default=0.2, gt=0, lt=1)
-    cutoff: str | None = None
+    cutoff: date | None = None
     cv_folds: int = Field(default=5, ge=0)
 
     @field_validator("cv_folds")

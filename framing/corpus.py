@@ -350,7 +350,7 @@ class CorpusReader:
                     continue
                 location = f"line {number}"
                 try:
-                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
                     yield str(path), location, Reject(str(path), location, None, f"undecodable bytes: not valid UTF-8 at byte {exc.start}"), mapping
                     continue

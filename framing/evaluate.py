@@ -71,7 +71,7 @@ def _dates(records: pd.DataFrame, column: str) -> np.ndarray:
             f"split.kind=time needs a date in {column!r} for every record, but {int(bad.sum())} cannot be "
             f"parsed (e.g. {example!r}). Use ISO dates (2024-08-05)."
         )
-    return parsed.to_numpy()
+    return parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
 
 
 def _group_folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int) -> list[Split]:
@@ -132,11 +132,10 @@ def holdout_split(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed
 
         dates = _dates(records, split.time_column)
         if split.cutoff is not None:
-            cutoff = pd.Timestamp(split.cutoff, tz="UTC").to_datetime64()
+            cutoff = np.datetime64(pd.Timestamp(split.cutoff), "ns")
         else:
-            cutoff = np.quantile(dates.astype("datetime64[ns]").astype(np.int64), 1 - split.test_size)
-            cutoff = np.datetime64(int(cutoff), "ns")
-        is_test = dates.astype("datetime64[ns]") >= cutoff
+            cutoff = np.datetime64(int(np.quantile(dates.astype(np.int64), 1 - split.test_size)), "ns")
+        is_test = dates >= cutoff
         result = Split(positions[~is_test], positions[is_test])
     if len(result.train) == 0 or len(result.test) == 0:
         raise SplitError(f"split.kind={split.kind} left the {'train' if len(result.train) == 0 else 'test'} side empty; change split.test_size or split.cutoff.")

@@ -141,7 +141,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - baseline_metrics["macro_f1"]
         track.log_metrics(metrics)
         track.log_figure(
-            confusion_figure(y_test, predicted, classes, f"{config.name}: {label} on held-out {config.split.kind} split"),
+            confusion_figure(y_test, predicted, classes, f"{label}: held-out {config.split.kind} split, {len(y_test)} articles"),
             "plots/confusion_matrix.png",
         )
         model_uri, version = track.log_model(

@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to ../shared, a private MLflow store, tiny corpora."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+SEEDS = SHARED / "seeds"
+
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
+
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not present")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+
+
+@pytest.fixture(scope="session")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite MLflow store for the whole session (a fresh store costs about a second)."""
+    home = tmp_path_factory.mktemp("mlruns")
+    return f"sqlite:///{home}/mlflow.db"
+
+
+@pytest.fixture
+def mlflow_env(tracking_uri: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    return tracking_uri
+
+
+def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
+    """Write rows (dicts as JSON, strings verbatim) one per line."""
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n")
+    return path

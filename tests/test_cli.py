@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from framing.cli import app
+from framing.track import ui_command
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("train", "score", "ui"):
+        assert f" {command} " in result.output
+
+
+def test_help_and_import_do_not_load_heavy_libraries() -> None:
+    code = (
+        "import sys, framing, framing.cli\n"
+        "heavy = sorted(m for m in ('mlflow', 'lightgbm', 'sklearn', 'pandas', 'optuna') if m in sys.modules)\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == ""
+
+
+def test_train_with_a_bad_config_exits_2_with_the_message(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / "stance.yaml"), "--set", "model.learning_rat=0.1"])
+    assert result.exit_code == 2
+    assert "model.learning_rat: unknown key" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_train_with_missing_data_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "-c", str(ROOT / "configs" / "stance.yaml"), "--set", f"data.paths={tmp_path}/none.jsonl"])
+    assert result.exit_code == 2
+    assert "none.jsonl: no such file or folder. Check data.paths." in result.output
+
+
+def test_score_with_a_bad_output_extension_exits_2(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "b"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["score", "--model", "models:/x/1", "--input", str(source), "--output", str(tmp_path / "o.xml")])
+    assert result.exit_code == 2
+    assert "expected a file ending in one of .jsonl, .csv, .parquet" in result.output
+
+
+def test_ui_serves_the_tracking_store_on_localhost(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////tmp/x/mlflow.db")
+    command, env = ui_command(5123)
+    assert command[1:] == ["-m", "mlflow", "ui", "--backend-store-uri", "sqlite:////tmp/x/mlflow.db", "--host", "127.0.0.1", "--port", "5123", "--workers", "1"]
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"

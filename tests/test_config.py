@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from framing.config import ConfigError, flatten, load_config, parse_override
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+name: tiny
+data:
+  paths: [corpus.jsonl]
+  label: stance
+tracking: {experiment: tiny, model_name: tiny-model}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "run.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["stance.yaml", "outlet_style.yaml"])
+def test_shipped_configs_validate_and_point_at_the_demo_corpus(name: str) -> None:
+    config = load_config(ROOT / "configs" / name)
+    assert [Path(p).resolve() for p in config.data.paths] == [ROOT / "framing" / "data" / "demo_corpus.jsonl"]
+    assert config.split.kind == "group" and config.split.group_column == "outlet"
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    assert config.data.paths == [str(tmp_path / "corpus.jsonl")]
+    assert config.model.learning_rate == 0.05  # defaults fill the rest
+
+
+def test_unknown_key_names_file_and_key_path(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "model: {learning_rat: 0.1}\n")
+    with pytest.raises(ConfigError, match=r"run\.yaml: invalid config \(1 problem\)\n  model\.learning_rat: unknown key"):
+        load_config(path)
+
+
+def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "model: {n_estimators: many}\n")
+    with pytest.raises(ConfigError, match=r"model\.n_estimators: Input should be a valid integer.*\(got 'many'\)"):
+        load_config(path)
+
+
+def test_missing_required_section(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: x\ndata: {paths: [a.jsonl]}\n")
+    with pytest.raises(ConfigError, match=r"  tracking: required key is missing"):
+        load_config(path)
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: x\ndata: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"run\.yaml: line 3, column 1: not valid YAML"):
+        load_config(path)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ConfigError, match=r"Cannot read config 'nope\.yaml'"):
+        load_config("nope.yaml")
+
+
+def test_all_feature_families_disabled_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    with pytest.raises(ConfigError, match="every feature family is disabled"):
+        load_config(path, ["features.word.enabled=false", "features.char.enabled=false"])
+
+
+def test_bad_ngram_range(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"features\.word\.ngram_range: Value error, expected 1 <= low <= high, got \[3, 1\]"):
+        load_config(write(tmp_path, MINIMAL), ["features.word.ngram_range=[3, 1]"])
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "value"),
+    [
+        ("model.learning_rate=0.1", ["model", "learning_rate"], 0.1),
+        ("model.n_estimators=50", ["model", "n_estimators"], 50),
+        ("tracking.register_model=false", ["tracking", "register_model"], False),
+        ("features.word.ngram_range=[1, 3]", ["features", "word", "ngram_range"], [1, 3]),
+        ("split.cutoff=2024-06-01", ["split", "cutoff"], date(2024, 6, 1)),
+        ("name=a=b", ["name"], "a=b"),
+        ("model.params={min_data_in_bin: 1}", ["model", "params"], {"min_data_in_bin": 1}),
+        ("name=", ["name"], ""),
+    ],
+)
+def test_parse_override(text: str, keys: list[str], value: object) -> None:
+    assert parse_override(text) == (keys, value)
+
+
+@pytest.mark.parametrize("text", ["model.learning_rate", "=1", "model..x=1", ".a=1"])
+def test_parse_override_rejects_malformed(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"expected KEY=VALUE with a dotted key"):
+        parse_override(text)
+
+
+def test_overrides_apply_and_errors_mention_them(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    config = load_config(path, ["model.learning_rate=0.2", "split.kind=random", "data.paths=other.csv"])
+    assert config.model.learning_rate == 0.2
+    assert config.split.kind == "random"
+    assert config.data.paths == ["other.csv"]  # typed on the command line: relative to the cwd
+    with pytest.raises(ConfigError, match=r"\(with --set split\.kind=sideways\).*\n  split\.kind: Input should be 'random', 'group' or 'time'"):
+        load_config(path, ["split.kind=sideways"])
+    with pytest.raises(ConfigError, match=r"model\.colour: unknown key"):
+        load_config(path, ["model.colour=red"])
+    with pytest.raises(ConfigError, match=r"cannot set name\.x: name is a str, not a section"):
+        load_config(path, ["name.x=1"])
+
+
+def test_classes_without_label(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  label: stance\n", "  classes: [a, b]\n")
+    with pytest.raises(ConfigError, match="data.classes is set but data.label is not"):
+        load_config(write(tmp_path, text))
+
+
+def test_flatten_gives_dotted_params() -> None:
+    flat = flatten({"model": {"learning_rate": 0.1, "params": {}}, "features": {"word": {"ngram_range": (1, 2)}}, "seed": 1})
+    assert flat == {"model.learning_rate": 0.1, "model.params": "{}", "features.word.ngram_range": "[1, 2]", "seed": 1}

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DATA, SEEDS, needs_data, needs_seeds, write_jsonl
+
+from framing.corpus import CorpusError, CorpusReader, Reject, write_rejects
+
+GOOD = [
+    {"id": "a1", "text": "Menurut Interfax, delegasi Rusia tiba di Teheran pada Senin.", "outlet": "Warta", "stance": "neutral"},
+    {"id": "a2", "text": "Rezim Zionis kembali menunjukkan kesombongannya, kata pejabat Iran.", "outlet": "Suara", "stance": "supportive"},
+]
+
+
+def reasons(reader: CorpusReader) -> list[tuple[str, str | None, str]]:
+    return [(r.location, r.id, r.reason) for r in reader.rejects]
+
+
+# -- formats ---------------------------------------------------------------------------------
+
+
+def test_jsonl_reads_records_with_all_fields(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", GOOD)
+    corpus = CorpusReader([str(path)], label="stance").read()
+    assert list(corpus.records.columns) == ["id", "text", "title", "outlet", "url", "published_at", "stance"]
+    assert corpus.records["id"].tolist() == ["a1", "a2"]
+    assert corpus.records["outlet"].tolist() == ["Warta", "Suara"]
+    assert corpus.records["title"].isna().all()
+    assert corpus.n_rejects == 0
+
+
+def test_csv_with_bom_multiline_cells_and_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_bytes(
+        "\ufeffsumber,url,judul,isi_berita\n"
+        'detik,https://x/1,Judul satu,"Paragraf pertama.\n\nParagraf kedua, dengan ""kutipan""."\n'
+        "kompas,https://x/2,Judul dua,Satu baris saja.\n".encode()
+    )
+    reader = CorpusReader([str(path)], columns={"id": "url", "text": "isi_berita", "title": "judul", "outlet": "sumber"})
+    records = reader.read().records
+    assert records["id"].tolist() == ["https://x/1", "https://x/2"]
+    assert records["text"].iloc[0] == 'Paragraf pertama.\n\nParagraf kedua, dengan "kutipan".'
+    assert records["outlet"].tolist() == ["detik", "kompas"]
+
+
+def test_csv_without_bom_and_alternative_column_names(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("content,url\nTeks A.,u1\n", encoding="utf-8")
+    pd.DataFrame({"Isi": ["Teks B."], "Link": ["u2"]}).to_excel(tmp_path / "b.xlsx", index=False)
+    reader = CorpusReader([str(tmp_path / "*")], columns={"id": ["url", "Link"], "text": ["content", "Isi"]})
+    records = reader.read().records
+    assert records[["id", "text"]].values.tolist() == [["u1", "Teks A."], ["u2", "Teks B."]]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "c.parquet"
+    pd.DataFrame(GOOD).to_parquet(path)
+    corpus = CorpusReader([str(path)], label="stance", classes=["neutral", "supportive", "critical"]).read()
+    assert corpus.records["stance"].tolist() == ["neutral", "supportive"]
+
+
+def test_xlsx_rows_are_numbered_like_a_spreadsheet(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    pd.DataFrame({"id": ["x1", "x2", "x3"], "text": ["Ada teks.", "   ", "Teks lagi."]}).to_excel(path, index=False)
+    reader = CorpusReader([str(path)])
+    assert reader.read().records["id"].tolist() == ["x1", "x3"]
+    assert reasons(reader) == [("row 3", "x2", "empty text: the text field is empty or whitespace")]
+
+
+def test_txt_folder_ids_are_file_names(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("Artikel kedua.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("\ufeffArtikel pertama.", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not an article", encoding="utf-8")
+    records = CorpusReader([str(tmp_path)]).read().records
+    assert records[["id", "text"]].values.tolist() == [["a.txt", "Artikel pertama."], ["b.txt", "Artikel kedua."]]
+
+
+def test_indosum_reader_joins_tokens(tmp_path: Path) -> None:
+    row = {
+        "id": "s1",
+        "source": "antaranews",
+        "source_url": "https://antaranews/x",
+        "paragraphs": [[["Jakarta", "(", "Antara", ")", "-", "Harga", "naik", "."], ["Ini", "kalimat", "kedua", "."]], [["Paragraf", "baru", "."]]],
+    }
+    records = CorpusReader([str(write_jsonl(tmp_path / "dev.jsonl", [row]))], reader="indosum").read().records
+    assert records["text"].iloc[0] == "Jakarta (Antara) - Harga naik. Ini kalimat kedua.\n\nParagraf baru."
+    assert records["outlet"].iloc[0] == "antaranews" and records["url"].iloc[0] == "https://antaranews/x"
+
+
+def test_glob_of_several_files_makes_one_corpus(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "part1.jsonl", GOOD[:1])
+    write_jsonl(tmp_path / "part2.jsonl", GOOD[1:])
+    corpus = CorpusReader([str(tmp_path / "part*.jsonl")]).read()
+    assert corpus.records["id"].tolist() == ["a1", "a2"]
+    assert corpus.files == [str(tmp_path / "part1.jsonl"), str(tmp_path / "part2.jsonl")]
+
+
+def test_chunks_are_bounded(tmp_path: Path) -> None:
+    rows = [{"id": f"r{i}", "text": f"Teks nomor {i}."} for i in range(25)]
+    sizes = [len(c) for c in CorpusReader([str(write_jsonl(tmp_path / "c.jsonl", rows))]).iter_chunks(10)]
+    assert sizes == [10, 10, 5]
+
+
+# -- row-level problems: rejects, never a crash, never silent ---------------------------------
+
+
+def test_row_level_problems_become_rejects(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    lines = [
+        b'{"id": "ok1", "text": "Teks yang baik."}',
+        b'{"id": "e1", "text": "   "}',
+        b'{"id": "j1", "text": "kurang kurung"',
+        b'{"id": "u1", "text": "byte rusak \xff\xfe di sini"}',
+        b'{"id": "ok1", "text": "Duplikat."}',
+        b"[1, 2]",
+        b'{"text": "Tanpa id."}',
+        b"",
+        b'{"id": "ok2", "text": "Teks yang baik juga."}',
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    reader = CorpusReader([str(path)])
+    corpus = reader.read()
+    assert corpus.records["id"].tolist() == ["ok1", "ok2"]
+    assert reasons(reader) == [
+        ("line 2", "e1", "empty text: the text field is empty or whitespace"),
+        ("line 3", None, "broken JSON: Expecting ',' delimiter at column 37"),
+        ("line 4", None, "undecodable bytes: not valid UTF-8 at byte 33"),
+        ("line 5", "ok1", "duplicate id: an earlier row has the same id"),
+        ("line 6", None, "broken JSON: expected an object, got list"),
+        ("line 7", None, "missing id: the id field is empty"),
+    ]
+    assert reader.n_rows == 8
+    assert corpus.reject_counts() == {"empty text": 1, "broken JSON": 2, "undecodable bytes": 1, "duplicate id": 1, "missing id": 1}
+
+
+def test_undecodable_bytes_in_csv_and_txt(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_bytes(b"id,text\nc1,baik\nc2,rusak \xff\n")
+    reader = CorpusReader([str(tmp_path / "c.csv")])
+    assert reader.read().records["id"].tolist() == ["c1"]
+    assert reasons(reader) == [("row 3", "c2", "undecodable bytes: field 'text' is not valid UTF-8")]
+
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "bad.txt").write_bytes(b"abc \xc3\x28 def")
+    reader = CorpusReader([str(folder)])
+    assert reader.read().records.empty
+    assert reasons(reader) == [("", "bad.txt", "undecodable bytes: not valid UTF-8 at byte 4")]
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", GOOD)
+    write_jsonl(tmp_path / "b.jsonl", GOOD[1:])
+    reader = CorpusReader([str(tmp_path / "*.jsonl")])
+    assert len(reader.read().records) == 2
+    assert reader.rejects == [Reject(str(tmp_path / "b.jsonl"), "line 1", "a2", "duplicate id: an earlier row has the same id")]
+
+
+def test_missing_label_is_a_reject(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [GOOD[0], {"id": "n1", "text": "Teks.", "stance": ""}])
+    reader = CorpusReader([str(path)], label="stance", classes=["neutral"])
+    assert reader.read().records["id"].tolist() == ["a1"]
+    assert reasons(reader) == [("line 2", "n1", "missing label: field 'stance' is empty")]
+
+
+def test_rejects_file_round_trip(tmp_path: Path) -> None:
+    rejects = [Reject("f.jsonl", "line 3", None, "broken JSON: x")]
+    path = write_rejects(rejects, tmp_path / "out" / "r.jsonl")
+    assert path.read_text(encoding="utf-8") == '{"file": "f.jsonl", "location": "line 3", "id": null, "reason": "broken JSON: x"}\n'
+
+
+# -- file-level problems: stop with file, line and field --------------------------------------
+
+
+def test_unknown_label_stops_the_run(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", GOOD + [{"id": "a3", "text": "Teks.", "stance": "pro"}])
+    with pytest.raises(
+        CorpusError,
+        match=r"c\.jsonl: line 3: field 'stance' has 'pro', expected one of \['supportive', 'neutral', 'critical'\]\. Fix the row, or add the value to data\.classes\.",
+    ):
+        CorpusReader([str(path)], label="stance", classes=["supportive", "neutral", "critical"]).read()
+
+
+def test_missing_mapped_column(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("judul,isi\nA,B\n", encoding="utf-8")
+    with pytest.raises(
+        CorpusError,
+        match=r"c\.csv: row 1 \(header\): missing column 'isi_berita' for field 'text' \(columns found: 'judul', 'isi'\)\. Map it with data\.columns\.text\.",
+    ):
+        CorpusReader([str(path)], columns={"id": None, "text": "isi_berita"}).read()
+
+
+def test_missing_label_column(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "b"}])
+    with pytest.raises(CorpusError, match=r"c\.jsonl: line 1: missing column 'stance' for field 'stance'"):
+        CorpusReader([str(path)], label="stance").read()
+
+
+def test_unsupported_extension(tmp_path: Path) -> None:
+    (tmp_path / "c.docx").write_text("x", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"c\.docx: unsupported extension '\.docx', expected one of \.csv, \.jsonl, \.ndjson, \.parquet, \.txt, \.xlsx"):
+        CorpusReader([str(tmp_path / "c.docx")]).read()
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(CorpusError, match=r"broken\.xlsx: not readable as XLSX"):
+        CorpusReader([str(tmp_path / "broken.xlsx")]).read()
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    with pytest.raises(CorpusError, match=r"broken\.parquet: not readable as Parquet"):
+        CorpusReader([str(tmp_path / "broken.parquet")]).read()
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(CorpusError, match=r"empty\.csv: row 1: the file is empty \(no header row\)"):
+        CorpusReader([str(tmp_path / "empty.csv")]).read()
+
+
+def test_missing_paths(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"nothing\.jsonl: no such file or folder"):
+        CorpusReader([str(tmp_path / "nothing.jsonl")]).read()
+    with pytest.raises(CorpusError, match=r"\*\.csv: no file matches this pattern"):
+        CorpusReader([str(tmp_path / "*.csv")]).read()
+    with pytest.raises(CorpusError, match=r"a folder is read as \.txt articles, and this one has no \.txt file"):
+        CorpusReader([str(tmp_path)]).read()
+
+
+def test_fingerprint_depends_on_content_not_order(tmp_path: Path) -> None:
+    one = CorpusReader([str(write_jsonl(tmp_path / "a.jsonl", GOOD))], label="stance").read()
+    two = CorpusReader([str(write_jsonl(tmp_path / "b.jsonl", GOOD[::-1]))], label="stance").read()
+    changed = [dict(GOOD[0], stance="critical"), GOOD[1]]
+    three = CorpusReader([str(write_jsonl(tmp_path / "c.jsonl", changed))], label="stance").read()
+    assert one.fingerprint() == two.fingerprint() != three.fingerprint()
+
+
+# -- the real corpora in ../shared --------------------------------------------------------------
+
+INDONEWS_DAILY = {"id": "url", "text": "isi_berita", "title": "judul", "outlet": "sumber", "published_at": "tanggal_publikasi"}
+BY_OUTLET = {
+    "id": None,
+    "text": ["content", "Isi"],
+    "title": ["title", "Judul"],
+    "outlet": ["source", "Sumber"],
+    "url": ["url", "Link"],
+    "published_at": ["date", "Tanggal"],
+}
+
+
+@needs_data
+def test_indonews_daily_rows_and_unique_urls() -> None:
+    reader = CorpusReader([str(DATA / "indonews_2025" / "daily" / "*.csv")], columns=INDONEWS_DAILY)
+    corpus = reader.read()
+    assert reader.n_rows == 5774
+    assert len(corpus.records) == 3698
+    assert corpus.reject_counts() == {"duplicate id": 5774 - 3698}
+    assert corpus.records["outlet"].value_counts().to_dict()["liputan6.com"] > 0
+
+
+@needs_data
+def test_indosum_dev_folds_rows_and_unique_ids() -> None:
+    reader = CorpusReader([str(DATA / "indosum" / "dev.0*.jsonl")], reader="indosum")
+    corpus = reader.read()
+    assert reader.n_rows == 3743
+    assert len(corpus.records) == 3463
+    assert corpus.reject_counts() == {"duplicate id": 3743 - 3463}
+    assert corpus.records["outlet"].nunique() == 10
+
+
+@needs_data
+@pytest.mark.parametrize(
+    ("name", "rows", "text_column"),
+    [
+        ("berita_Liputan6.xlsx", 892, "Isi"),
+        ("berita_detik.csv", 709, "content"),
+        ("berita_kapanlagi.csv", 124, "content"),
+        ("berita_kompas.csv", 50, "content"),
+        ("berita_okezone.xlsx", 673, "Isi"),
+        ("berita_posmetro.xlsx", 65, "Isi"),
+        ("berita_republika.csv", 12, "content"),
+        ("berita_sindonews.xlsx", 409, "Isi"),
+        ("berita_tempo.xlsx", 133, "Isi"),
+        ("berita_tribun.xlsx", 1085, "Isi"),
+    ],
+)
+def test_indonews_by_outlet_files_with_their_own_column_names(name: str, rows: int, text_column: str) -> None:
+    path = DATA / "indonews_2025" / "by_outlet" / name
+    reader = CorpusReader([str(path)], columns=BY_OUTLET)
+    corpus = reader.read()
+    assert reader.n_rows == rows
+    assert len(corpus.records) + corpus.n_rejects == rows
+    assert set(corpus.reject_counts()) <= {"empty text"}
+    with pytest.raises(CorpusError, match=rf"missing column 'text' for field 'text' \(columns found: .*'{text_column}'"):
+        CorpusReader([str(path)], columns={"id": None}).read()
+
+
+@needs_seeds
+def test_seed_folder_is_five_articles() -> None:
+    records = CorpusReader([str(SEEDS)]).read().records
+    assert sorted(records["id"]) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert len(records) == 5 and records["text"].str.len().min() > 1000

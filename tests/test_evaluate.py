@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing.config import SplitConfig
+from framing.evaluate import SplitError, classification_metrics, confusion_figure, cv_splits, holdout_split
+
+
+def records(n_outlets: int = 6, per_outlet: int = 10) -> tuple[pd.DataFrame, np.ndarray]:
+    rows = []
+    for o in range(n_outlets):
+        for i in range(per_outlet):
+            rows.append({"id": f"o{o}-{i}", "outlet": f"outlet{o}", "published_at": f"2024-{1 + (o * per_outlet + i) % 12:02d}-{1 + i:02d}"})
+    frame = pd.DataFrame(rows)
+    y = np.array(["a", "b", "c"] * (len(frame) // 3) + ["a"] * (len(frame) % 3), dtype=object)
+    return frame, y
+
+
+def test_metrics_match_hand_computed_values() -> None:
+    # true:  a a a b b c ; pred: a a b b c c
+    # a: P=2/2 R=2/3 F1=0.8 ; b: P=1/2 R=1/2 F1=0.5 ; c: P=1/2 R=1/1 F1=2/3
+    metrics = classification_metrics(list("aaabbc"), list("aabbcc"), ["a", "b", "c"])
+    assert metrics["accuracy"] == pytest.approx(4 / 6)
+    assert metrics["f1_a"] == pytest.approx(0.8)
+    assert metrics["f1_b"] == pytest.approx(0.5)
+    assert metrics["f1_c"] == pytest.approx(2 / 3)
+    assert metrics["macro_f1"] == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
+    assert metrics["precision_a"] == 1.0 and metrics["recall_a"] == pytest.approx(2 / 3)
+
+
+def test_metrics_skip_classes_absent_from_truth_and_predictions() -> None:
+    metrics = classification_metrics(["a", "b"], ["a", "b"], ["a", "b", "c"])
+    assert metrics["macro_f1"] == 1.0
+    assert "f1_c" not in metrics
+
+
+def test_group_holdout_and_folds_never_share_an_outlet() -> None:
+    frame, y = records()
+    split = SplitConfig(kind="group", test_size=0.2, cv_folds=3)
+    holdout = holdout_split(frame, y, split, seed=1)
+    train_outlets = set(frame["outlet"].iloc[holdout.train])
+    test_outlets = set(frame["outlet"].iloc[holdout.test])
+    assert train_outlets.isdisjoint(test_outlets) and test_outlets
+    assert len(holdout.train) + len(holdout.test) == len(frame)
+    train = frame.iloc[holdout.train].reset_index(drop=True)
+    folds = cv_splits(train, y[holdout.train], split, seed=1)
+    assert len(folds) == 3
+    for fold in folds:
+        assert set(train["outlet"].iloc[fold.train]).isdisjoint(train["outlet"].iloc[fold.test])
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(len(train)))
+
+
+def test_time_split_never_trains_on_the_future() -> None:
+    frame, y = records()
+    holdout = holdout_split(frame, y, SplitConfig(kind="time", cutoff="2024-07-01"), seed=0)
+    dates = pd.to_datetime(frame["published_at"])
+    assert dates.iloc[holdout.train].max() < pd.Timestamp("2024-07-01") <= dates.iloc[holdout.test].min()
+    train = frame.iloc[holdout.train].reset_index(drop=True)
+    folds = cv_splits(train, y[holdout.train], SplitConfig(kind="time", cv_folds=3), seed=0)
+    train_dates = pd.to_datetime(train["published_at"])
+    for fold in folds:
+        assert train_dates.iloc[fold.train].max() <= train_dates.iloc[fold.test].min()
+
+
+def test_time_split_without_cutoff_takes_the_latest_share() -> None:
+    frame = pd.DataFrame({"published_at": [f"2024-01-{d:02d}" for d in range(1, 11)]})
+    y = np.array(["a", "b"] * 5, dtype=object)
+    holdout = holdout_split(frame, y, SplitConfig(kind="time", test_size=0.3), seed=0)
+    assert holdout.test.tolist() == [7, 8, 9]
+
+
+def test_random_split_is_stratified_and_seeded() -> None:
+    frame, y = records()
+    one = holdout_split(frame, y, SplitConfig(kind="random", test_size=0.25), seed=3)
+    two = holdout_split(frame, y, SplitConfig(kind="random", test_size=0.25), seed=3)
+    assert one.test.tolist() == two.test.tolist()
+    assert sorted(pd.Series(y[one.test]).value_counts().tolist()) == [5, 5, 5]
+
+
+def test_split_errors_say_what_to_change() -> None:
+    frame, y = records()
+    frame.loc[3, "outlet"] = None
+    with pytest.raises(SplitError, match=r"split\.kind=group needs 'outlet' in every record, but 1 of 60 lack it"):
+        holdout_split(frame, y, SplitConfig(kind="group"), seed=0)
+    frame, y = records()
+    frame.loc[0, "published_at"] = "Diperbarui kemarin"
+    with pytest.raises(SplitError, match=r"1 cannot be parsed \(e\.g\. 'Diperbarui kemarin'\)"):
+        holdout_split(frame, y, SplitConfig(kind="time"), seed=0)
+    frame, y = records(n_outlets=1)
+    with pytest.raises(SplitError, match="needs at least 2 distinct groups, got 1"):
+        holdout_split(frame, y, SplitConfig(kind="group"), seed=0)
+    frame, y = records()
+    with pytest.raises(SplitError, match="left the test side empty"):
+        holdout_split(frame, y, SplitConfig(kind="time", cutoff="2030-01-01"), seed=0)
+
+
+def test_confusion_figure_counts() -> None:
+    fig = confusion_figure(list("aab"), list("abb"), ["a", "b"], "t")
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["0", "1", "1", "1"]

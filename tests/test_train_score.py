@@ -1,0 +1,172 @@
+"""End to end: train on a slice of the demo corpus with MLflow in tmp, then score with the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from conftest import ROOT, SEEDS, needs_seeds, write_jsonl
+from mlflow.tracking import MlflowClient
+
+from framing.config import load_config
+from framing.demo import DEMO_CORPUS
+from framing.score import score
+from framing.train import code_version, train
+
+SMALL_MODEL = [
+    "model.n_estimators=20",
+    "model.min_child_samples=1",
+    "model.num_leaves=4",
+    "model.n_jobs=1",
+    "model.params={min_data_in_bin: 1}",
+    "features.char.max_features=3000",
+    "features.word.max_features=3000",
+    "split.cv_folds=2",
+]
+
+
+@pytest.fixture(scope="module")
+def slice_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ten articles per outlet of the demo corpus, plus two rows that must be rejected."""
+    rows = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
+    frame = pd.DataFrame(rows).groupby("outlet", sort=True).head(10)
+    path = tmp_path_factory.mktemp("data") / "slice.jsonl"
+    lines: list[dict | str] = frame.to_dict(orient="records")
+    lines.insert(3, {"id": "empty-1", "text": "  ", "outlet": "X", "stance": "neutral"})
+    lines.insert(7, '{"id": "broken-1", "text": ')
+    write_jsonl(path, lines)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(slice_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    home = tmp_path_factory.mktemp("mlruns-train")
+    uri = f"sqlite:///{home}/mlflow.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        config = load_config(ROOT / "configs" / "stance.yaml", SMALL_MODEL + [f"data.paths={slice_path}", "tracking.model_name=test-stance"])
+        lines: list[str] = []
+        result = train(config, config_path=ROOT / "configs" / "stance.yaml", report=lines.append)
+        yield result, uri, lines, config
+
+
+def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
+    result, uri, lines, config = trained
+    assert result.n_records == 70 and result.n_rejects == 2
+    assert result.n_train + result.n_test == 70
+    assert lines[0] == "read 70 records from 1 file(s); 2 rejected"
+    assert len(result.cv_scores) == 2
+
+    client = MlflowClient(tracking_uri=uri)
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["model.n_estimators"] == "20"
+    assert run.data.params["split.kind"] == "group"
+    assert run.data.params["data.fingerprint"] == result.fingerprint
+    assert run.data.metrics["data.n_rejects"] == 2
+    assert run.data.metrics["test_macro_f1"] == pytest.approx(result.metrics["test_macro_f1"])
+    assert {"baseline_tfidf_lr_test_macro_f1", "test_accuracy", "cv_macro_f1_mean"} <= set(run.data.metrics)
+    assert {f"test_f1_{c}" for c in ("supportive", "neutral", "critical")} <= set(run.data.metrics)
+    if code_version():
+        assert run.data.tags["framing.git_commit"] == code_version()["git_commit"]
+
+    artifacts = {a.path for a in client.list_artifacts(result.run_id)} | {
+        a.path for folder in ("config", "data", "plots") for a in client.list_artifacts(result.run_id, folder)
+    }
+    assert {"config/resolved.yaml", "config/stance.yaml", "data/rejects.jsonl", "data/split_manifest.json", "plots/confusion_matrix.png"} <= artifacts
+
+    local = Path(client.download_artifacts(result.run_id, "data"))
+    rejects = [json.loads(line) for line in (local / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["location"], r["reason"].split(":")[0]) for r in rejects] == [("line 4", "empty text"), ("line 8", "broken JSON")]
+    manifest = json.loads((local / "split_manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["train_ids"]) == result.n_train and len(manifest["test_ids"]) == result.n_test
+
+
+def test_split_manifest_holds_whole_outlets_out(trained, slice_path: Path) -> None:  # noqa: ANN001
+    result, uri, _, _ = trained
+    client = MlflowClient(tracking_uri=uri)
+    manifest = json.loads(Path(client.download_artifacts(result.run_id, "data/split_manifest.json")).read_text(encoding="utf-8"))
+    outlet_of = {}
+    for line in slice_path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        outlet_of[row["id"]] = row["outlet"]
+    train_outlets = {outlet_of[i] for i in manifest["train_ids"]}
+    test_outlets = {outlet_of[i] for i in manifest["test_ids"]}
+    assert test_outlets and train_outlets.isdisjoint(test_outlets)
+
+
+def test_model_is_registered_with_signature(trained) -> None:  # noqa: ANN001
+    result, uri, _, _ = trained
+    assert result.model_uri == "models:/test-stance/1" and result.model_version == "1"
+    version = MlflowClient(tracking_uri=uri).get_model_version("test-stance", "1")
+    assert version.run_id == result.run_id
+    mlflow.set_tracking_uri(uri)
+    info = mlflow.models.get_model_info(result.model_uri)
+    assert info.signature.inputs.input_names() == ["text"]
+    assert info.signature.outputs.input_names() == ["label", "p_critical", "p_neutral", "p_supportive"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_score_writes_labels_probabilities_and_rejects(trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:  # noqa: ANN001
+    result, uri, _, _ = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "s1", "text": "Menurut TASS, Moskwa dan Teheran menandatangani perjanjian kemitraan strategis."},
+            {"id": "s2", "text": ""},
+            {"id": "s3", "text": "Rezim Zionis kembali menunjukkan kesombongannya, tegas juru bicara."},
+        ],
+    )
+    output = tmp_path / f"out{suffix}"
+    summary = score(result.model_uri, [str(source)], output, chunk_size=1)
+    frame = {".jsonl": lambda p: pd.read_json(p, lines=True), ".csv": pd.read_csv, ".parquet": pd.read_parquet}[suffix](output)
+    assert frame["id"].tolist() == ["s1", "s3"]
+    assert list(frame.columns) == ["id", "label", "p_critical", "p_neutral", "p_supportive"]
+    assert frame[["p_critical", "p_neutral", "p_supportive"]].sum(axis=1).round(6).tolist() == [1.0, 1.0]
+    assert frame["label"].isin(["critical", "neutral", "supportive"]).all()
+    assert summary.n_scored == 2 and summary.n_rejects == 1
+    assert summary.rejects == tmp_path / "out.rejects.jsonl"
+    assert json.loads(summary.rejects.read_text(encoding="utf-8")) == {
+        "file": str(source),
+        "location": "line 2",
+        "id": "s2",
+        "reason": "empty text: the text field is empty or whitespace",
+    }
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_score_from_a_local_model_folder_matches_the_registry(trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    result, uri, _, _ = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    folder = mlflow.artifacts.download_artifacts(result.model_uri, dst_path=str(tmp_path / "model"))
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "x", "text": "Kremlin menyatakan dukungan penuh kepada Teheran."}])
+    score(result.model_uri, [str(source)], tmp_path / "a.jsonl")
+    score(folder, [str(source)], tmp_path / "b.jsonl")
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
+
+
+def test_score_rejects_bad_arguments(trained, tmp_path: Path) -> None:  # noqa: ANN001
+    result, *_ = trained
+    with pytest.raises(ValueError, match=r"Got --output '.*out\.txt', expected a file ending in one of \.jsonl, \.csv, \.parquet\."):
+        score(result.model_uri, ["x.jsonl"], tmp_path / "out.txt")
+    with pytest.raises(FileNotFoundError, match=r"Got --model 'no-such-folder', expected models:/NAME/VERSION"):
+        score("no-such-folder", [str(write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "b"}]))], tmp_path / "o.jsonl")
+
+
+@needs_seeds
+def test_score_the_seed_articles(trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    result, uri, _, _ = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    summary = score(result.model_uri, [str(SEEDS)], tmp_path / "seeds.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "seeds.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in rows) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert all(abs(r["p_critical"] + r["p_neutral"] + r["p_supportive"] - 1) < 1e-9 for r in rows)
+    assert summary.n_rejects == 0
