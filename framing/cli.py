@@ -96,6 +96,32 @@ def score(
     )
 
 
+@app.command("demo-corpus")
+def demo_corpus(
+    n: Annotated[int, typer.Option("--n", min=0, help="Number of articles to write.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same articles.")] = 0,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .jsonl or .parquet.")] = Path("demo_large.jsonl"),
+) -> None:
+    """Write N synthetic articles recombined from the demo corpus (for speed tests, not accuracy)."""
+    from framing.demo import generate
+
+    console = _console(stderr=True)
+    every = max(1, n // 20)
+    last = [0]
+
+    def report(written: int, seconds: float) -> None:
+        if written - last[0] >= every or written == n:
+            last[0] = written
+            console.print(f"{written:>10,} / {n:,} articles  {written / max(seconds, 1e-9):,.0f}/s")
+
+    try:
+        path = generate(n, output, seed=seed, report=report)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+        return
+    _console().print(f"wrote {n:,} articles -> {path}")
+
+
 @app.command()
 def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000) -> None:
     """Serve the MLflow UI over the tracking store (MLFLOW_TRACKING_URI or mlruns/)."""
