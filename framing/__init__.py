@@ -23,10 +23,11 @@ _EXPORTS = {
     "build_pipeline": "framing.pipeline",
     "classification_metrics": "framing.evaluate",
     "SplitError": "framing.evaluate",
-    "train": "framing.train",
-    "TrainResult": "framing.train",
-    "score": "framing.score",
-    "ScoreSummary": "framing.score",
+    "FramingError": "framing.errors",
+    "train": "framing.training",
+    "TrainResult": "framing.training",
+    "score": "framing.scoring",
+    "ScoreSummary": "framing.scoring",
     "DEMO_CORPUS": "framing.demo",
 }
 

@@ -31,37 +31,35 @@ SetOption = Annotated[
 def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    # No markup: messages carry paths and globs such as news/[a-z]*.csv.
+    return Console(stderr=stderr, highlight=False, markup=False)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+def _fail(message: str, code: int = 2) -> None:
+    from rich.text import Text
+
+    _console(stderr=True).print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
     raise typer.Exit(code)
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from framing.config import ConfigError
-    from framing.corpus import CorpusError
-    from framing.evaluate import SplitError
-
-    return ConfigError, CorpusError, SplitError, FileNotFoundError, ValueError
 
 
 @app.command()
 def train(config: ConfigOption, set_: SetOption = None) -> None:
     """Train and evaluate a model from a config; log the run to MLflow and register the model."""
     from framing.config import load_config
-    from framing.train import train as run_training
+    from framing.errors import FramingError
+    from framing.training import train as run_training
 
     try:
         cfg = load_config(config, set_ or [])
         result = run_training(cfg, config_path=config)
-    except _user_errors() as exc:
-        _fail(str(exc), 2)
+    except FramingError as exc:
+        _fail(str(exc))
         return
     console = _console()
     console.print(f"run id:      {result.run_id}")
     console.print(f"records:     {result.n_records} ({result.n_train} train, {result.n_test} test, {result.n_rejects} rejected)")
+    if result.n_rejects:
+        console.print("rejects:     data/rejects.jsonl in the run's artifacts (framing ui, or mlflow artifacts download)")
     metric_names = ["test_macro_f1", "test_accuracy", "baseline_tfidf_lr_test_macro_f1", "test_macro_f1_margin_over_baseline", "cv_macro_f1_mean"]
     for name in metric_names + [f"test_f1_{c}" for c in result.classes]:
         if name in result.metrics:
@@ -80,14 +78,17 @@ def score(
 ) -> None:
     """Label articles with a logged model: id, label and one probability per class."""
     from framing.config import load_config
-    from framing.score import score as run_scoring
+    from framing.errors import FramingError
+    from framing.scoring import score as run_scoring
 
+    if set_ and config is None:
+        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
         summary = run_scoring(model, input, output, config=cfg, chunk_size=chunk_size, report=console.print)
-    except _user_errors() as exc:
-        _fail(str(exc), 2)
+    except FramingError as exc:
+        _fail(str(exc))
         return
     labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
     _console().print(
@@ -104,6 +105,7 @@ def demo_corpus(
 ) -> None:
     """Write N synthetic articles recombined from the demo corpus (for speed tests, not accuracy)."""
     from framing.demo import generate
+    from framing.errors import FramingError
 
     console = _console(stderr=True)
     every = max(1, n // 20)
@@ -116,8 +118,8 @@ def demo_corpus(
 
     try:
         path = generate(n, output, seed=seed, report=report)
-    except ValueError as exc:
-        _fail(str(exc), 2)
+    except FramingError as exc:
+        _fail(str(exc))
         return
     _console().print(f"wrote {n:,} articles -> {path}")
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from framing.errors import FramingError
+
 __all__ = [
     "Config",
     "ConfigError",
@@ -33,7 +35,7 @@ __all__ = [
 CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
 
 
-class ConfigError(ValueError):
+class ConfigError(FramingError):
     """A config file or override is invalid; the message names the file and the key path."""
 
 
@@ -85,10 +87,20 @@ class TfidfConfig(_Section):
     analyzer: Literal["word", "char", "char_wb"] = "word"
     ngram_range: tuple[int, int] = (1, 2)
     min_df: int | float = 2
-    max_df: float = 1.0
+    max_df: int | float = 1.0
     max_features: int | None = Field(default=50_000, gt=0)
     sublinear_tf: bool = True
     lowercase: bool = True
+
+    @field_validator("min_df", "max_df")
+    @classmethod
+    def _document_frequency(cls, value: int | float) -> int | float:
+        # As in scikit-learn: an int counts documents, a float is a share of them.
+        if isinstance(value, float) and not 0 < value <= 1:
+            raise ValueError(f"a share of documents must be in (0, 1], got {value}; use an int to count documents")
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"a count of documents must be at least 1, got {value}")
+        return value
 
     @field_validator("ngram_range")
     @classmethod
@@ -130,15 +142,18 @@ class ModelConfig(_Section):
 class SplitConfig(_Section):
     """How the held-out test set and the cross-validation folds are drawn.
 
-    ``group`` keeps every value of ``group_column`` (by default the outlet) on one side; ``time``
-    trains on articles published before ``cutoff`` and tests on the rest (without a cutoff, the
-    latest ``test_size`` share of dates is the test set).
+    ``group`` keeps every value of ``group_column`` (by default the outlet) on one side: the test
+    set is one of ``round(1 / test_size)`` label-stratified group folds, so its share is close to
+    ``test_size`` only when there are many groups (the run logs the share it got). ``time`` trains
+    on articles published before ``cutoff`` and tests on the rest (without a cutoff, the latest
+    ``test_size`` share of dates is the test set). Dates are read as ISO 8601 first, then day-first
+    (``05/02/2024`` is 5 February).
     """
 
     kind: Literal["random", "group", "time"] = "group"
     group_column: str = "outlet"
     time_column: str = "published_at"
-    test_size: float = Field(default=0.2, gt=0, lt=1)
+    test_size: float = Field(default=0.2, gt=0, le=0.5)
     cutoff: date | None = None
     cv_folds: int = Field(default=5, ge=0)
 

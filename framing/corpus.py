@@ -29,6 +29,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from framing.errors import FramingError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,7 +45,7 @@ _INDOSUM_COLUMNS = {"text": "paragraphs", "outlet": "source", "url": "source_url
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class CorpusError(ValueError):
+class CorpusError(FramingError):
     """A file-level problem: the message names the file, the line or row, and the field."""
 
 
@@ -78,9 +80,13 @@ class Corpus:
         return len(self.rejects)
 
     def fingerprint(self) -> str:
-        """SHA-256 of (id, text, label) over all records, independent of their order."""
-        columns = ["id", "text"] + ([self.label] if self.label else [])
-        rows = sorted(map(tuple, self.records[columns].astype(str).itertuples(index=False, name=None)))
+        """SHA-256 over every field of every record (ids, texts, labels, outlets, dates ...).
+
+        Independent of the order of records, as training sorts them by id before splitting.
+        """
+        columns = sorted(self.records.columns)
+        values = self.records[columns].astype(object).fillna("\x00").astype(str)
+        rows = sorted(values.itertuples(index=False, name=None))
         digest = hashlib.sha256()
         for row in rows:
             digest.update("\x1f".join(row).encode("utf-8", "surrogatepass"))
@@ -97,12 +103,16 @@ class Corpus:
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | Path) -> Path:
-    """Write rejects as JSONL (``file, location, id, reason``) and return the path."""
+    """Write rejects as JSONL (``file, location, id, reason``), atomically, and return the path."""
+    import os
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", encoding="utf-8") as handle:
         for reject in rejects:
             handle.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
+    os.replace(partial, path)
     return path
 
 
@@ -128,9 +138,11 @@ class CorpusReader:
 
     Examples
     --------
-    >>> reader = CorpusReader(["news/*.csv"], columns={"text": "isi_berita", "id": "url"})  # doctest: +SKIP
-    >>> for chunk in reader.iter_chunks(10_000):  # doctest: +SKIP
-    ...     print(len(chunk), len(reader.rejects))
+    Read a crawl in chunks, rejects accumulating on the way::
+
+        reader = CorpusReader(["news/*.csv"], columns={"text": "isi_berita", "id": "url"})
+        for chunk in reader.iter_chunks(10_000):
+            print(len(chunk), len(reader.rejects))
     """
 
     def __init__(
@@ -151,7 +163,9 @@ class CorpusReader:
         self.classes = list(classes) if classes is not None else None
         self.rejects: list[Reject] = []
         self.n_rows = 0
+        self.files_read: list[str] = []
         self._seen_ids: set[str] = set()
+        self._row_mappings: dict[tuple[str, ...], dict[str, str | None]] = {}
 
     @classmethod
     def from_config(cls, data: DataConfig, *, with_label: bool = True, paths: list[str] | None = None) -> CorpusReader:
@@ -212,86 +226,98 @@ class CorpusReader:
     def iter_chunks(self, chunk_size: int = 10_000) -> Iterator[pd.DataFrame]:
         """Yield validated records in chunks of at most ``chunk_size`` rows.
 
-        Row-level problems are appended to :attr:`rejects` as they are met.
+        Row-level problems are appended to :attr:`rejects` as they are met. Each call starts
+        afresh (counts, rejects and the duplicate-id memory are reset).
         """
         import pandas as pd
 
-        txt_batch: list[Path] = []
-        for path in self.files():
-            fmt = self._format_of(path)
-            if fmt == "txt":
-                txt_batch.append(path)
-                if len(txt_batch) >= chunk_size:
-                    yield from self._records(self._txt_rows(txt_batch), pd)
-                    txt_batch = []
-                continue
-            if txt_batch:
-                yield from self._records(self._txt_rows(txt_batch), pd)
-                txt_batch = []
-            raw = {"jsonl": self._jsonl_rows, "csv": self._csv_rows, "parquet": self._parquet_rows, "xlsx": self._xlsx_rows}[fmt]
-            yield from self._records(raw(path, chunk_size), pd)
-        if txt_batch:
-            yield from self._records(self._txt_rows(txt_batch), pd)
+        if chunk_size < 1:
+            raise CorpusError(f"Got chunk_size={chunk_size!r}, expected at least 1.")
+        self.rejects, self.n_rows, self._seen_ids, self._row_mappings = [], 0, set(), {}
+        files = self.files()
+        self.files_read = [str(p) for p in files]
+        columns = self._output_columns()
+        txt = [p for p in files if self._format_of(p) == "txt"]
+        raw_chunks = [self._txt_chunks(txt, chunk_size)] if txt else []
+        raw_chunks += [self._raw_chunks(p, chunk_size) for p in files if self._format_of(p) != "txt"]
+        required = [name for name in ("id", "text", self.label) if name and self._wanted(name) is not None]
+        for source in raw_chunks:
+            # Rows without a header (JSONL) are mapped one by one; a field absent from every row
+            # is still a file-level problem, like a missing column in a header.
+            absent: dict[str, int] = dict.fromkeys(required, 0)
+            first: tuple[str, str, dict[str, Any]] | None = None
+            objects = 0
+            for path, rows, mapping in source:
+                out: dict[str, list[Any]] = {name: [] for name in columns}
+                for location, row in rows:
+                    self.n_rows += 1
+                    if isinstance(row, Reject):
+                        self.rejects.append(row)
+                        continue
+                    if mapping is None:
+                        row_mapping = self._lenient_mapping(row)
+                        objects += 1
+                        first = first or (path, location, row)
+                        for name in required:
+                            absent[name] += row_mapping[name] is None
+                    record = self._validate(path, location, row, mapping or row_mapping)
+                    if record is not None:
+                        for name in columns:
+                            out[name].append(record[name])
+                if out["id"]:
+                    yield pd.DataFrame(out, columns=columns)
+            missing = [name for name in required if objects and absent[name] == objects]
+            if missing and first is not None:
+                path, location, row = first
+                self._mapping(row.keys(), Path(path), location)  # raises, naming the column
 
     def read(self) -> Corpus:
         """Read everything into one :class:`Corpus`."""
         import pandas as pd
 
-        files = [str(p) for p in self.files()]
         chunks = list(self.iter_chunks())
         records = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=self._output_columns())
-        return Corpus(records=records, rejects=list(self.rejects), files=files, label=self.label)
+        return Corpus(records=records, rejects=list(self.rejects), files=self.files_read, label=self.label)
 
     def _output_columns(self) -> list[str]:
         return list(FIELDS) + ([self.label] if self.label and self.label not in FIELDS else [])
 
+    def _wanted(self, name: str) -> list[str] | None:
+        """The file columns that may hold a record field, in order of preference (None: not read)."""
+        defaults = _INDOSUM_COLUMNS if self.reader == "indosum" else {}
+        wanted = self.columns[name] if name in self.columns else defaults.get(name, name)
+        if wanted is None:
+            return None
+        return [wanted] if isinstance(wanted, str) else list(wanted)
+
     def _mapping(self, available: Iterable[str], path: Path, location: str) -> dict[str, str | None]:
-        """Resolve record field -> file column for one file, or raise naming the missing column."""
+        """Resolve record field -> file column from a header, or raise naming the missing column."""
         available = list(available)
-        defaults = dict(_INDOSUM_COLUMNS) if self.reader == "indosum" else {}
         mapping: dict[str, str | None] = {}
         for name in self._output_columns():
-            if name in self.columns:
-                wanted = self.columns[name]
-            else:
-                wanted = defaults.get(name, name)
-            if wanted is None:
-                mapping[name] = None
-                continue
-            options = [wanted] if isinstance(wanted, str) else list(wanted)
-            chosen = next((column for column in options if column in available), None)
-            required = name in ("id", "text") or name == self.label
+            options = self._wanted(name)
+            chosen = next((c for c in options if c in available), None) if options else None
+            required = name == "text" or name == self.label or (name == "id" and options is not None)
             if chosen is None and required:
                 shown = ", ".join(repr(c) for c in available[:20]) or "none"
-                wanted_text = " or ".join(repr(o) for o in options)
                 raise CorpusError(
-                    f"{path}: {location}: missing column {wanted_text} for field {name!r} "
-                    f"(columns found: {shown}). Map it with data.columns.{name}."
+                    f"{path}: {location}: missing column {' or '.join(repr(o) for o in options or [name])} for field "
+                    f"{name!r} (columns found: {shown}). Map it with data.columns.{name}."
                 )
             mapping[name] = chosen
         return mapping
 
-    def _records(self, rows: Iterator[tuple[str, str, dict[str, Any] | Reject, dict[str, str | None]]], pd: Any) -> Iterator[pd.DataFrame]:
-        """Validate raw rows (already split into chunks by the raw readers) into record frames."""
-        columns = self._output_columns()
-        out: dict[str, list[Any]] = {name: [] for name in columns}
-        for path, location, row, mapping in rows:
-            if row is None:  # end of a raw chunk
-                if out["id"]:
-                    yield pd.DataFrame(out, columns=columns)
-                    out = {name: [] for name in columns}
-                continue
-            self.n_rows += 1
-            if isinstance(row, Reject):
-                self.rejects.append(row)
-                continue
-            record = self._validate(path, location, row, mapping)
-            if record is None:
-                continue
-            for name in columns:
-                out[name].append(record[name])
-        if out["id"]:
-            yield pd.DataFrame(out, columns=columns)
+    def _lenient_mapping(self, row: dict[str, Any]) -> dict[str, str | None]:
+        """Per-row mapping for JSONL, where rows need not share keys: a missing field is None."""
+        key = tuple(row)
+        mapping = self._row_mappings.get(key)
+        if mapping is None:
+            mapping = {}
+            for name in self._output_columns():
+                options = self._wanted(name)
+                mapping[name] = next((c for c in options if c in row), None) if options else None
+            self._row_mappings[key] = mapping
+        return mapping
 
     def _validate(self, path: str, location: str, row: dict[str, Any], mapping: dict[str, str | None]) -> dict[str, Any] | None:
         record: dict[str, Any] = {}
@@ -303,7 +329,7 @@ class CorpusReader:
                     self._reject(path, location, None, f"bad paragraphs: field {column!r} is not a list of paragraphs of sentences of tokens")
                     return None
             record[name] = _as_text(value)
-        if mapping.get("id") is None:
+        if mapping.get("id") is None and self._wanted("id") is None:
             record["id"] = f"{Path(path).name}:{location.split()[-1]}" if location else Path(path).name
         rid = record["id"]
         for name, value in record.items():
@@ -311,35 +337,52 @@ class CorpusReader:
                 self._reject(path, location, None if name == "id" else rid, f"undecodable bytes: field {name!r} is not valid UTF-8")
                 return None
         if rid is None or not rid.strip():
-            self._reject(path, location, None, "missing id: the id field is empty")
+            self._reject(path, location, None, "missing id: the id field is empty or absent")
             return None
         text = record["text"]
         if text is None or not text.strip():
-            self._reject(path, location, rid, "empty text: the text field is empty or whitespace")
+            self._reject(path, location, rid, "empty text: the text field is empty, whitespace or absent")
             return None
         if rid in self._seen_ids:
             self._reject(path, location, rid, "duplicate id: an earlier row has the same id")
             return None
         if self.label:
-            value = record[self.label]
-            if value is None or not value.strip():
-                self._reject(path, location, rid, f"missing label: field {self.label!r} is empty")
+            value = (record[self.label] or "").strip()
+            if not value:
+                self._reject(path, location, rid, f"missing label: field {self.label!r} is empty or absent")
                 return None
             if self.classes is not None and value not in self.classes:
                 raise CorpusError(
                     f"{path}: {location or 'file'}: field {self.label!r} has {value!r}, expected one of "
                     f"{self.classes}. Fix the row, or add the value to data.classes."
                 )
+            record[self.label] = value
         self._seen_ids.add(rid)
         return record
 
     def _reject(self, path: str, location: str, rid: str | None, reason: str) -> None:
         self.rejects.append(Reject(file=path, location=location, id=rid, reason=reason))
 
-    # -- raw readers: yield (file, location, row or Reject, mapping), then a None row per chunk ---
-    def _jsonl_rows(self, path: Path, chunk_size: int) -> Iterator[tuple[str, str, Any, Any]]:
+    # -- raw readers: yield (file, [(location, row or Reject)], mapping or None) per chunk -----
+    def _raw_chunks(self, path: Path, chunk_size: int) -> Iterator[tuple[str, list[tuple[str, Any]], dict[str, str | None] | None]]:
+        reader = {"jsonl": self._jsonl_rows, "csv": self._csv_rows, "parquet": self._parquet_rows, "xlsx": self._xlsx_rows}
+        fmt = self._format_of(path)
+        if fmt not in reader:
+            raise CorpusError(f"{path}: data.format={fmt!r} reads folders of articles, not single files.")
         mapping: dict[str, str | None] | None = None
-        pending = 0
+        rows: list[tuple[str, Any]] = []
+        for item in reader[fmt](path):
+            if isinstance(item, dict):  # a header: resolve the mapping once for the file
+                mapping = self._mapping(item["columns"], path, item["location"])
+                continue
+            rows.append(item)
+            if len(rows) >= chunk_size:
+                yield str(path), rows, mapping
+                rows = []
+        if rows:
+            yield str(path), rows, mapping
+
+    def _jsonl_rows(self, path: Path) -> Iterator[Any]:
         try:
             handle = path.open("rb")
         except OSError as exc:
@@ -352,26 +395,19 @@ class CorpusReader:
                 try:
                     line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
-                    yield str(path), location, Reject(str(path), location, None, f"undecodable bytes: not valid UTF-8 at byte {exc.start}"), mapping
+                    yield location, Reject(str(path), location, None, f"undecodable bytes: not valid UTF-8 at byte {exc.start}")
                     continue
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield str(path), location, Reject(str(path), location, None, f"broken JSON: {exc.msg} at column {exc.colno}"), mapping
+                    yield location, Reject(str(path), location, None, f"broken JSON: {exc.msg} at column {exc.colno}")
                     continue
                 if not isinstance(row, dict):
-                    yield str(path), location, Reject(str(path), location, None, f"broken JSON: expected an object, got {type(row).__name__}"), mapping
+                    yield location, Reject(str(path), location, None, f"broken JSON: expected an object, got {type(row).__name__}")
                     continue
-                if mapping is None:
-                    mapping = self._mapping(row.keys(), path, location)
-                yield str(path), location, row, mapping
-                pending += 1
-                if pending >= chunk_size:
-                    yield str(path), "", None, None
-                    pending = 0
-        yield str(path), "", None, None
+                yield location, row
 
-    def _csv_rows(self, path: Path, chunk_size: int) -> Iterator[tuple[str, str, Any, Any]]:
+    def _csv_rows(self, path: Path) -> Iterator[Any]:
         import pandas as pd
 
         try:
@@ -380,28 +416,31 @@ class CorpusReader:
                 dtype=object,
                 keep_default_na=False,
                 na_values=[],
+                skip_blank_lines=False,  # keep row numbers true to the file
                 encoding="utf-8-sig",
                 encoding_errors="surrogateescape",
-                chunksize=chunk_size,
+                chunksize=10_000,
             ) as chunks:
-                first_row = 2
-                mapping = None
+                number = 2
+                header = None
                 for chunk in chunks:
-                    names = [str(c) for c in chunk.columns]
-                    if mapping is None:
-                        mapping = self._mapping(names, path, "row 1 (header)")
-                    for offset, values in enumerate(chunk.itertuples(index=False, name=None)):
-                        yield str(path), f"row {first_row + offset}", dict(zip(names, values)), mapping
-                    first_row += len(chunk)
-                    yield str(path), "", None, None
+                    if header is None:
+                        header = [str(c) for c in chunk.columns]
+                        yield {"columns": header, "location": "row 1 (header)"}
+                    for values in chunk.itertuples(index=False, name=None):
+                        if any(v != "" for v in values):  # blank lines are not records
+                            yield f"row {number}", dict(zip(header, values))
+                        number += 1
         except pd.errors.EmptyDataError:
             raise CorpusError(f"{path}: row 1: the file is empty (no header row).") from None
         except pd.errors.ParserError as exc:
-            raise CorpusError(f"{path}: not readable as CSV: {exc}.") from None
+            raise CorpusError(f"{path}: not readable as CSV: {str(exc).strip()}") from None
+        except UnicodeError:  # cells keep undecodable bytes for the rejects; pandas refuses them in names
+            raise CorpusError(f"{path}: row 1 (header): column names are not valid UTF-8. Save the file as UTF-8.") from None
         except OSError as exc:
             raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}.") from exc
 
-    def _parquet_rows(self, path: Path, chunk_size: int) -> Iterator[tuple[str, str, Any, Any]]:
+    def _parquet_rows(self, path: Path) -> Iterator[Any]:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -409,16 +448,17 @@ class CorpusReader:
             parquet = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as exc:
             raise CorpusError(f"{path}: not readable as Parquet: {exc}.") from exc
-        mapping = self._mapping(parquet.schema_arrow.names, path, "schema")
-        wanted = sorted({c for c in mapping.values() if c is not None})
+        columns = parquet.schema_arrow.names
+        yield {"columns": columns, "location": "schema"}
+        wanted = sorted({c for name in self._output_columns() for c in (self._wanted(name) or []) if c in columns})
         number = 1
-        for batch in parquet.iter_batches(batch_size=chunk_size, columns=wanted):
+        for batch in parquet.iter_batches(batch_size=10_000, columns=wanted):
             for row in batch.to_pylist():
-                yield str(path), f"row {number}", row, mapping
+                yield f"row {number}", row
                 number += 1
-            yield str(path), "", None, None
 
-    def _xlsx_rows(self, path: Path, chunk_size: int) -> Iterator[tuple[str, str, Any, Any]]:
+    def _xlsx_rows(self, path: Path) -> Iterator[Any]:
+        """Rows of the workbook's first sheet (the header is row 1, as in a spreadsheet)."""
         import zipfile
 
         from openpyxl import load_workbook
@@ -429,41 +469,36 @@ class CorpusReader:
             raise CorpusError(f"{path}: not readable as XLSX: {exc}.") from exc
         try:
             sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # a stale stored sheet size would otherwise cut rows off
             rows = sheet.iter_rows(values_only=True)
             header = next(rows, None)
             if header is None:
                 raise CorpusError(f"{path}: row 1: the sheet is empty (no header row).")
             names = ["" if h is None else str(h) for h in header]
-            mapping = self._mapping(names, path, "row 1 (header)")
-            pending = 0
+            yield {"columns": names, "location": "row 1 (header)"}
             for number, values in enumerate(rows, start=2):
                 if all(v is None for v in values):
                     continue  # formatting-only rows are not records
-                yield str(path), f"row {number}", dict(zip(names, values)), mapping
-                pending += 1
-                if pending >= chunk_size:
-                    yield str(path), "", None, None
-                    pending = 0
-            yield str(path), "", None, None
+                yield f"row {number}", dict(zip(names, values))
         finally:
             workbook.close()
 
-    def _txt_rows(self, paths: list[Path]) -> Iterator[tuple[str, str, Any, Any]]:
-        mapping = {name: name for name in ("id", "text")} | {name: None for name in self._output_columns() if name not in ("id", "text")}
+    def _txt_chunks(self, paths: list[Path], chunk_size: int) -> Iterator[tuple[str, list[tuple[str, Any]], dict[str, str | None]]]:
         if self.label:
             raise CorpusError(f"{paths[0]}: .txt files carry no label field {self.label!r}; use JSONL, CSV, Parquet or XLSX for labelled data.")
-        for path in paths:
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}.") from exc
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                yield str(path), "", Reject(str(path), "", path.name, f"undecodable bytes: not valid UTF-8 at byte {exc.start}"), mapping
-                continue
-            yield str(path), "", {"id": path.name, "text": text}, mapping
-        yield "", "", None, None
+        mapping = {name: (name if name in ("id", "text") else None) for name in self._output_columns()}
+        for start in range(0, len(paths), chunk_size):
+            rows: list[tuple[str, Any]] = []
+            for path in paths[start : start + chunk_size]:
+                try:
+                    raw = path.read_bytes()
+                except OSError as exc:
+                    raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}.") from exc
+                try:
+                    rows.append(("", {"id": path.name, "text": raw.decode("utf-8-sig")}))
+                except UnicodeDecodeError as exc:
+                    rows.append(("", Reject(str(path), "", path.name, f"undecodable bytes: not valid UTF-8 at byte {exc.start}")))
+            yield str(paths[0].parent), rows, mapping
 
 
 def _as_text(value: Any) -> str | None:

@@ -18,6 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from framing.errors import FramingError
+
 __all__ = ["DEMO_CORPUS", "generate", "iter_generated"]
 
 DEMO_CORPUS = Path(__file__).resolve().parent / "data" / "demo_corpus.jsonl"
@@ -54,8 +56,16 @@ def iter_generated(n: int, seed: int = 0, source: Path = DEMO_CORPUS) -> Iterato
     >>> first["id"], sorted(first) == sorted(FIELDS)
     ('gen-7-000000000', True)
     """
+    _check_count(n)
+    return _generated(n, seed, source)
+
+
+def _check_count(n: int) -> None:
     if n < 0:
-        raise ValueError(f"Got n={n!r}, expected a number of articles >= 0.")
+        raise FramingError(f"Got n={n!r}, expected a number of articles >= 0.")
+
+
+def _generated(n: int, seed: int, source: Path) -> Iterator[dict[str, Any]]:
     originals = _load(source)
     rng = random.Random(seed)
     split = [a["text"].split("\n\n") for a in originals]
@@ -129,15 +139,19 @@ def generate(
 
     Raises
     ------
-    ValueError
-        The extension is neither ``.jsonl`` nor ``.parquet``, or ``n`` is negative.
+    FramingError
+        The extension is neither ``.jsonl`` nor ``.parquet``, ``n`` is negative or
+        ``batch_size`` is below 1.
     """
     import os
 
     output = Path(output)
     suffix = output.suffix.lower()
     if suffix not in (".jsonl", ".parquet"):
-        raise ValueError(f"Got --output {str(output)!r}, expected a file ending in .jsonl or .parquet.")
+        raise FramingError(f"Got --output {str(output)!r}, expected a file ending in .jsonl or .parquet.")
+    _check_count(n)
+    if batch_size < 1:
+        raise FramingError(f"Got batch_size={batch_size!r}, expected at least 1.")
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.name}.partial")
     started = time.perf_counter()

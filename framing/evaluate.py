@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from framing.errors import FramingError
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 
-class SplitError(ValueError):
+class SplitError(FramingError):
     """The data cannot be split as configured; the message says what to change."""
 
 
@@ -63,7 +65,12 @@ def _dates(records: pd.DataFrame, column: str) -> np.ndarray:
 
     if column not in records.columns:
         raise SplitError(f"Got split.time_column={column!r}, but the records have no such field.")
-    parsed = pd.to_datetime(records[column], errors="coerce", format="mixed", utc=True)
+    values = records[column]
+    # ISO 8601 first; anything else day-first, as Indonesian dates are written (05/02/2024 = 5 Feb).
+    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True)
+    rest = parsed.isna() & values.notna()
+    if rest.any():
+        parsed[rest] = pd.to_datetime(values[rest], errors="coerce", format="mixed", dayfirst=True, utc=True)
     bad = parsed.isna()
     if bad.any():
         example = records.loc[bad, column].iloc[0]
@@ -87,9 +94,21 @@ def _group_folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int) ->
 
 def _time_folds(dates: np.ndarray, n_splits: int) -> list[Split]:
     """Forward-chaining folds: fold k trains on time blocks 0..k and validates on block k+1."""
+    if len(dates) < n_splits + 1:
+        raise SplitError(f"split.cv_folds={n_splits} time folds need at least {n_splits + 1} training articles, got {len(dates)}.")
     order = np.argsort(dates, kind="stable")
     blocks = np.array_split(order, n_splits + 1)
     return [Split(np.sort(np.concatenate(blocks[: k + 1])), np.sort(blocks[k + 1])) for k in range(n_splits)]
+
+
+def _check_training_side(split: Split, y: np.ndarray, what: str) -> Split:
+    classes = np.unique(y[split.train])
+    if len(classes) < 2:
+        raise SplitError(
+            f"the training side of {what} has only the class {classes.tolist()}: a classifier needs at least 2. "
+            "Use fewer folds (split.cv_folds), another split.kind, or more varied data."
+        )
+    return split
 
 
 def holdout_split(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed: int) -> Split:
@@ -139,7 +158,7 @@ def holdout_split(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed
         result = Split(positions[~is_test], positions[is_test])
     if len(result.train) == 0 or len(result.test) == 0:
         raise SplitError(f"split.kind={split.kind} left the {'train' if len(result.train) == 0 else 'test'} side empty; change split.test_size or split.cutoff.")
-    return result
+    return _check_training_side(result, y, "the held-out split")
 
 
 def cv_splits(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed: int) -> list[Split]:
@@ -152,15 +171,17 @@ def cv_splits(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed: in
     if split.cv_folds == 0:
         return []
     if split.kind == "group":
-        return _group_folds(y, _groups(records, split.group_column), split.cv_folds, seed)
-    if split.kind == "time":
-        return _time_folds(_dates(records, split.time_column), split.cv_folds)
-    counts = np.unique(y, return_counts=True)[1]
-    n_splits = min(split.cv_folds, int(counts.min()))
-    if n_splits < 2:
-        raise SplitError("cross-validation needs at least 2 examples of every class on the training side; set split.cv_folds=0.")
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return [Split(tr, te) for tr, te in folds.split(np.zeros(len(y)), y)]
+        folds = _group_folds(y, _groups(records, split.group_column), split.cv_folds, seed)
+    elif split.kind == "time":
+        folds = _time_folds(_dates(records, split.time_column), split.cv_folds)
+    else:
+        counts = np.unique(y, return_counts=True)[1]
+        n_splits = min(split.cv_folds, int(counts.min()))
+        if n_splits < 2:
+            raise SplitError("cross-validation needs at least 2 examples of every class on the training side; set split.cv_folds=0.")
+        stratified = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        folds = [Split(tr, te) for tr, te in stratified.split(np.zeros(len(y)), y)]
+    return [_check_training_side(fold, y, f"cross-validation fold {k}") for k, fold in enumerate(folds, start=1)]
 
 
 def classification_metrics(y_true: Any, y_pred: Any, classes: list[str]) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 Tracking defaults to ``sqlite:///mlruns/mlflow.db`` under the current directory, with artifacts under
 ``mlruns/artifacts/<experiment>``; ``MLFLOW_TRACKING_URI`` points elsewhere (a server, another
-database). Models are logged as a pyfunc (:class:`FramingModel`) that returns ``label`` and one
+database). Models are logged as a pyfunc (``framing/_model_code.py``) that returns ``label`` and one
 ``p_<class>`` column per class for a DataFrame with a ``text`` column.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,9 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 import mlflow  # noqa: E402
 import mlflow.pyfunc  # noqa: E402
 
+from framing._model_code import predict_frame  # noqa: E402
+from framing.errors import FramingError  # noqa: E402
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -34,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
-    "FramingModel",
     "configure",
     "load_model",
     "log_figure",
@@ -49,6 +52,7 @@ __all__ = [
 ]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+_UNSAFE_KEY = re.compile(r"[^\w\-. /]")
 _LOCAL_HOME = Path("mlruns")
 
 
@@ -63,11 +67,17 @@ def _quiet() -> None:
 _quiet()
 
 
-def configure() -> str:
-    """Point MLflow at ``MLFLOW_TRACKING_URI`` or the local default, and return the URI."""
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI``, or the local default (whose folder is created)."""
     uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     if uri == DEFAULT_TRACKING_URI:
         _LOCAL_HOME.mkdir(exist_ok=True)
+    return uri
+
+
+def configure() -> str:
+    """Point MLflow at the tracking store (see :func:`tracking_uri`) and return its URI."""
+    uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
@@ -78,9 +88,10 @@ def _experiment_id(name: str, uri: str) -> str:
     if experiment is not None:
         return experiment.experiment_id
     location = None
-    if uri.startswith("sqlite:") or uri.startswith("postgresql") or uri.startswith("mysql"):
-        # A database store would otherwise put artifacts under whichever folder first created it.
-        home = Path(uri.split(":///", 1)[1]).parent if uri.startswith("sqlite:///") else _LOCAL_HOME
+    if uri.startswith("sqlite:///"):
+        # Beside the database; otherwise MLflow puts artifacts under whichever folder first created it.
+        # Servers and shared databases keep their own artifact root.
+        home = Path(uri.split(":///", 1)[1]).parent
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
         location = (home.resolve() / "artifacts" / safe).as_uri()
     return mlflow.create_experiment(name, artifact_location=location)
@@ -103,8 +114,19 @@ def log_params(params: dict[str, Any]) -> None:
     mlflow.log_params({key: str(value)[:6000] for key, value in params.items()})
 
 
+def metric_key(name: str) -> str:
+    """A metric name MLflow accepts (class names may hold any character).
+
+    Examples
+    --------
+    >>> metric_key("test_f1_pro (Iran)+")
+    'test_f1_pro _Iran__'
+    """
+    return _UNSAFE_KEY.sub("_", name)
+
+
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
-    mlflow.log_metrics({key: float(value) for key, value in metrics.items()}, step=step)
+    mlflow.log_metrics({metric_key(key): float(value) for key, value in metrics.items()}, step=step)
 
 
 def log_text(text: str, artifact_file: str) -> None:
@@ -126,47 +148,6 @@ def log_rejects(rejects: list[Reject], artifact_file: str = "data/rejects.jsonl"
     """Log the rejects as a JSONL artifact (one object per rejected row)."""
     lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in rejects]
     mlflow.log_text("\n".join(lines) + ("\n" if lines else ""), artifact_file)
-
-
-def set_tags(tags: dict[str, str]) -> None:
-    mlflow.set_tags(tags)
-
-
-class FramingModel(mlflow.pyfunc.PythonModel):
-    """A fitted framing pipeline as an MLflow pyfunc.
-
-    Input: a DataFrame with a ``text`` column. Output: a DataFrame with ``label`` and one
-    ``p_<class>`` probability column per class, in the model's class order.
-    """
-
-    def load_context(self, context: Any) -> None:
-        import joblib
-
-        self.pipeline = joblib.load(context.artifacts["pipeline"])
-        self.classes = [str(c) for c in self.pipeline.classes_]
-
-    # The signature logged with the model fixes the input and output columns; MLflow's own
-    # type-hint validation would only warn about the untyped DataFrame in and out.
-    _skip_type_hint_validation = True
-
-    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
-        return predict_frame(self.pipeline, model_input)
-
-
-def predict_frame(pipeline: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    """Label and class probabilities for a DataFrame with a ``text`` column."""
-    import numpy as np
-    import pandas as pd
-
-    classes = [str(c) for c in pipeline.classes_]
-    columns = ["label"] + [f"p_{c}" for c in classes]
-    if len(frame) == 0:
-        return pd.DataFrame({name: pd.Series(dtype=object if name == "label" else float) for name in columns})
-    texts = frame["text"].fillna("").astype(str).tolist()
-    proba = np.asarray(pipeline.predict_proba(texts), dtype=float)
-    out = pd.DataFrame(proba, columns=columns[1:], index=frame.index)
-    out.insert(0, "label", np.asarray(classes, dtype=object)[proba.argmax(axis=1)])
-    return out
 
 
 def _requirements() -> list[str]:
@@ -214,20 +195,37 @@ def log_model(pipeline: Any, input_example: pd.DataFrame, registered_name: str |
 
 
 def load_model(uri: str) -> Any:
-    """Load a pyfunc model from ``models:/...``, ``runs:/...`` or a local model folder."""
+    """Load a pyfunc model from ``models:/...``, ``runs:/...`` or a local model folder.
+
+    Raises
+    ------
+    FramingError
+        The URI names no model in the tracking store, or the folder holds no MLmodel file.
+    """
+    from mlflow.exceptions import MlflowException
+
     if not uri.startswith(("models:/", "runs:/")) and "://" not in uri:
         if not (Path(uri) / "MLmodel").is_file():
-            raise FileNotFoundError(f"Got --model {uri!r}, expected models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/model or a folder with an MLmodel file.")
-    else:
-        configure()
-    return mlflow.pyfunc.load_model(uri)
+            raise FramingError(
+                f"Got --model {uri!r}, expected models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/model "
+                "or a folder with an MLmodel file."
+            )
+        return mlflow.pyfunc.load_model(uri)
+    store = configure()
+    try:
+        return mlflow.pyfunc.load_model(uri)
+    except MlflowException as exc:
+        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+        raise FramingError(
+            f"Got --model {uri!r}, but the tracking store {store} has no such model ({exc.message.splitlines()[0]}). "
+            "Check the name and version with framing ui, or set MLFLOW_TRACKING_URI to the store the model was logged to."
+        ) from None
 
 
 def ui_command(port: int, host: str = "127.0.0.1") -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the MLflow UI over the tracking store."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-    if uri == DEFAULT_TRACKING_URI:
-        _LOCAL_HOME.mkdir(exist_ok=True)
+    uri = tracking_uri()
     env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port), "--workers", "1"]
     return command, env

@@ -30,17 +30,38 @@ def test_help_and_import_do_not_load_heavy_libraries() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_train_with_a_bad_config_exits_2_with_the_message(tmp_path: Path) -> None:
+def test_train_with_a_bad_config_exits_2_with_the_message(mlflow_env: str) -> None:
     result = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / "stance.yaml"), "--set", "model.learning_rat=0.1"])
     assert result.exit_code == 2
     assert "model.learning_rat: unknown key" in result.output
     assert "Traceback" not in result.output
 
 
-def test_train_with_missing_data_exits_2(tmp_path: Path) -> None:
+def test_train_with_missing_data_exits_2(tmp_path: Path, mlflow_env: str) -> None:
     result = runner.invoke(app, ["train", "-c", str(ROOT / "configs" / "stance.yaml"), "--set", f"data.paths={tmp_path}/none.jsonl"])
     assert result.exit_code == 2
     assert "none.jsonl: no such file or folder. Check data.paths." in result.output
+
+
+def test_messages_with_brackets_are_printed_as_written(tmp_path: Path, mlflow_env: str) -> None:
+    pattern = f"{tmp_path}/news/[a-z]*.csv"
+    result = runner.invoke(app, ["train", "-c", str(ROOT / "configs" / "stance.yaml"), "--set", f"data.paths={pattern}"])
+    assert result.exit_code == 2
+    assert f"{pattern}: no file matches this pattern" in result.output.replace("\n", "")
+
+
+def test_score_set_without_config(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["score", "-m", "models:/x/1", "-i", "a.jsonl", "-o", str(tmp_path / "o.jsonl"), "--set", "data.reader=flat"])
+    assert result.exit_code == 2
+    assert "Got --set data.reader=flat without --config: overrides apply to a config file." in result.output
+
+
+def test_score_with_an_unknown_model_names_the_store(tmp_path: Path, mlflow_env: str) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "b"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["score", "-m", "models:/no-such-model/1", "-i", str(source), "-o", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2
+    assert f"Got --model 'models:/no-such-model/1', but the tracking store {mlflow_env} has no such model" in result.output.replace("\n", "")
 
 
 def test_score_with_a_bad_output_extension_exits_2(tmp_path: Path) -> None:

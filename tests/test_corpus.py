@@ -65,7 +65,7 @@ def test_xlsx_rows_are_numbered_like_a_spreadsheet(tmp_path: Path) -> None:
     pd.DataFrame({"id": ["x1", "x2", "x3"], "text": ["Ada teks.", "   ", "Teks lagi."]}).to_excel(path, index=False)
     reader = CorpusReader([str(path)])
     assert reader.read().records["id"].tolist() == ["x1", "x3"]
-    assert reasons(reader) == [("row 3", "x2", "empty text: the text field is empty or whitespace")]
+    assert reasons(reader) == [("row 3", "x2", "empty text: the text field is empty, whitespace or absent")]
 
 
 def test_txt_folder_ids_are_file_names(tmp_path: Path) -> None:
@@ -123,12 +123,12 @@ def test_row_level_problems_become_rejects(tmp_path: Path) -> None:
     corpus = reader.read()
     assert corpus.records["id"].tolist() == ["ok1", "ok2"]
     assert reasons(reader) == [
-        ("line 2", "e1", "empty text: the text field is empty or whitespace"),
+        ("line 2", "e1", "empty text: the text field is empty, whitespace or absent"),
         ("line 3", None, "broken JSON: Expecting ',' delimiter at column 37"),
         ("line 4", None, "undecodable bytes: not valid UTF-8 at byte 33"),
         ("line 5", "ok1", "duplicate id: an earlier row has the same id"),
         ("line 6", None, "broken JSON: expected an object, got list"),
-        ("line 7", None, "missing id: the id field is empty"),
+        ("line 7", None, "missing id: the id field is empty or absent"),
     ]
     assert reader.n_rows == 8
     assert corpus.reject_counts() == {"empty text": 1, "broken JSON": 2, "undecodable bytes": 1, "duplicate id": 1, "missing id": 1}
@@ -160,7 +160,7 @@ def test_missing_label_is_a_reject(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [GOOD[0], {"id": "n1", "text": "Teks.", "stance": ""}])
     reader = CorpusReader([str(path)], label="stance", classes=["neutral"])
     assert reader.read().records["id"].tolist() == ["a1"]
-    assert reasons(reader) == [("line 2", "n1", "missing label: field 'stance' is empty")]
+    assert reasons(reader) == [("line 2", "n1", "missing label: field 'stance' is empty or absent")]
 
 
 def test_rejects_file_round_trip(tmp_path: Path) -> None:
@@ -297,3 +297,59 @@ def test_seed_folder_is_five_articles() -> None:
     records = CorpusReader([str(SEEDS)]).read().records
     assert sorted(records["id"]) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert len(records) == 5 and records["text"].str.len().min() > 1000
+
+
+# -- review cases: rows that differ, damaged files, reuse ---------------------------------------
+
+
+def test_jsonl_rows_are_mapped_one_by_one(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "content": "Teks A."},
+        {"id": "b", "Isi": "Teks B.", "title": "Judul B", "outlet": "Kabar"},
+        {"id": "c", "title": "Tanpa teks"},
+    ]
+    reader = CorpusReader([str(write_jsonl(tmp_path / "c.jsonl", rows))], columns={"text": ["content", "Isi"]})
+    records = reader.read().records[["id", "text", "title", "outlet"]]
+    assert records.astype(object).where(records.notna(), None).values.tolist() == [["a", "Teks A.", None, None], ["b", "Teks B.", "Judul B", "Kabar"]]
+    assert reasons(reader) == [("line 3", "c", "empty text: the text field is empty, whitespace or absent")]
+
+
+def test_xlsx_with_a_stale_stored_size_loses_no_row(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "c.xlsx"
+    pd.DataFrame({"id": [f"x{i}" for i in range(5)], "text": ["Teks."] * 5}).to_excel(path, index=False)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:B6" />', b'<dimension ref="A1:B3" />')
+                assert b'ref="A1:B3"' in data
+            target.writestr(item, data)
+    assert len(CorpusReader([str(damaged)]).read().records) == 5
+
+
+def test_csv_blank_lines_keep_row_numbers_true(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("id,text\na,Teks.\n\nb,\n", encoding="utf-8")
+    reader = CorpusReader([str(tmp_path / "c.csv")])
+    assert reader.read().records["id"].tolist() == ["a"]
+    assert reasons(reader) == [("row 4", "b", "empty text: the text field is empty, whitespace or absent")]
+
+
+def test_csv_header_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_bytes(b"id,t\xe9xt\na,b\n")
+    with pytest.raises(CorpusError, match=r"c\.csv: row 1 \(header\): column names are not valid UTF-8\. Save the file as UTF-8\."):
+        CorpusReader([str(tmp_path / "c.csv")]).read()
+
+
+def test_a_reader_can_be_read_twice(tmp_path: Path) -> None:
+    reader = CorpusReader([str(write_jsonl(tmp_path / "c.jsonl", GOOD))])
+    assert len(reader.read().records) == 2
+    assert len(reader.read().records) == 2 and reader.rejects == []
+
+
+def test_label_values_are_stripped(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [dict(GOOD[0], stance="neutral ")])
+    records = CorpusReader([str(path)], label="stance", classes=["neutral"]).read().records
+    assert records["stance"].tolist() == ["neutral"]

@@ -15,6 +15,7 @@ from conftest import DATA, ROOT, SEEDS, needs_data, needs_seeds
 from framing.config import load_config
 from framing.corpus import CorpusReader, read_corpus
 from framing.demo import DEMO_CORPUS, FIELDS, generate, iter_generated
+from framing.errors import FramingError
 
 STYLES = {"wire_rewrite", "state_aligned", "analysis"}
 STANCES = {"supportive", "neutral", "critical"}
@@ -123,7 +124,7 @@ def test_outlet_alone_predicts_stance_clearly_worse_than_the_text(corpus: pd.Dat
 
     from framing.pipeline import build_pipeline
 
-    config = load_config(ROOT / "configs" / "stance.yaml", ["model.n_estimators=100", "features.char.max_features=20000"])
+    config = load_config(ROOT / "configs" / "stance.yaml", ["model.n_estimators=100", "model.n_jobs=1", "features.char.max_features=20000"])
     y = corpus["stance"].to_numpy()
     outlet_scores, text_scores = [], []
     # Random folds: the most favourable protocol for the outlet-only model, which sees every outlet.
@@ -172,7 +173,10 @@ def test_generate_writes_jsonl_and_parquet_with_the_same_articles(tmp_path: Path
 
 
 def test_generate_rejects_other_formats(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"Got --output '.*g\.csv', expected a file ending in \.jsonl or \.parquet\."):
+    with pytest.raises(FramingError, match=r"Got --output '.*g\.csv', expected a file ending in \.jsonl or \.parquet\."):
         generate(5, tmp_path / "g.csv")
-    with pytest.raises(ValueError, match=r"Got n=-1, expected a number of articles >= 0\."):
-        list(iter_generated(-1))
+    with pytest.raises(FramingError, match=r"Got n=-1, expected a number of articles >= 0\."):
+        generate(-1, tmp_path / "g.jsonl")
+    with pytest.raises(FramingError, match=r"Got batch_size=0, expected at least 1\."):
+        generate(3, tmp_path / "g.jsonl", batch_size=0)
+    assert not (tmp_path / "g.jsonl").exists()

@@ -43,6 +43,7 @@ def test_group_holdout_and_folds_never_share_an_outlet() -> None:
     train_outlets = set(frame["outlet"].iloc[holdout.train])
     test_outlets = set(frame["outlet"].iloc[holdout.test])
     assert train_outlets.isdisjoint(test_outlets) and test_outlets
+    assert len(holdout.test) in (10, 20)  # one or two of six outlets for test_size 0.2
     assert len(holdout.train) + len(holdout.test) == len(frame)
     train = frame.iloc[holdout.train].reset_index(drop=True)
     folds = cv_splits(train, y[holdout.train], split, seed=1)
@@ -59,9 +60,25 @@ def test_time_split_never_trains_on_the_future() -> None:
     assert dates.iloc[holdout.train].max() < pd.Timestamp("2024-07-01") <= dates.iloc[holdout.test].min()
     train = frame.iloc[holdout.train].reset_index(drop=True)
     folds = cv_splits(train, y[holdout.train], SplitConfig(kind="time", cv_folds=3), seed=0)
+    assert len(folds) == 3
     train_dates = pd.to_datetime(train["published_at"])
     for fold in folds:
         assert train_dates.iloc[fold.train].max() <= train_dates.iloc[fold.test].min()
+
+
+def test_dates_are_iso_first_then_day_first() -> None:
+    frame = pd.DataFrame({"published_at": ["2024-02-03", "05/02/2024", "13/02/2024", "2024-02-10T09:00:00+07:00"]})
+    y = np.array(["a", "b", "a", "b"], dtype=object)
+    holdout = holdout_split(frame, y, SplitConfig(kind="time", cutoff="2024-02-06"), seed=0)
+    # 3 Feb and 5 Feb (05/02) before the cutoff; 13 Feb and 10 Feb after.
+    assert holdout.train.tolist() == [0, 1] and holdout.test.tolist() == [2, 3]
+
+
+def test_a_training_side_with_one_class_is_an_error() -> None:
+    frame = pd.DataFrame({"outlet": ["o1", "o1", "o2", "o2", "o3", "o3"]})
+    y = np.array(["a", "a", "b", "b", "a", "a"], dtype=object)
+    with pytest.raises(SplitError, match=r"the training side of cross-validation fold \d has only the class \['a'\]: a classifier needs at least 2"):
+        cv_splits(frame, y, SplitConfig(kind="group", cv_folds=3), seed=0)
 
 
 def test_time_split_without_cutoff_takes_the_latest_share() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from framing.config import Config, flatten
+from framing.errors import FramingError
 
 __all__ = ["TrainResult", "code_version", "train"]
 
@@ -74,6 +75,8 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
 
     Raises
     ------
+    FramingError
+        No label field is configured, or the data has fewer than 2 classes.
     framing.corpus.CorpusError
         A file-level problem in the data.
     framing.evaluate.SplitError
@@ -87,24 +90,33 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     from framing.pipeline import build_pipeline
 
     if config.data.label is None:
-        raise ValueError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
+        raise FramingError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
     started = time.perf_counter()
     corpus = read_corpus(config.data)
-    records = corpus.records
+    # Sorted by id, the split depends on the records alone, not on the order of files and lines.
+    records = corpus.records.sort_values("id", kind="stable", ignore_index=True)
     label = config.data.label
     report(f"read {len(records)} records from {len(corpus.files)} file(s); {corpus.n_rejects} rejected")
     y = records[label].astype(str).to_numpy()
     classes = list(config.data.classes) if config.data.classes else sorted(set(y))
     if len(set(y)) < 2:
-        raise ValueError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
+        raise FramingError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
 
     split = holdout_split(records, y, config.split, config.seed)
     train_records, test_records = records.iloc[split.train], records.iloc[split.test]
     y_train, y_test = y[split.train], y[split.test]
-    report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test")
+    report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test ({len(split.test) / len(records):.0%})")
+    gaps = {
+        "framing.classes_missing_from_train": sorted(set(classes) - set(y_train)),
+        "framing.classes_missing_from_test": sorted(set(classes) - set(y_test)),
+    }
+    for tag, missing in gaps.items():
+        if missing:
+            report(f"warning: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} absent from the {tag.rsplit('_', 1)[1]} side")
 
     resolved = config.model_dump(mode="json")
     tags = {"framing.head": label, "framing.split": config.split.kind} | {f"framing.{k}": v for k, v in code_version().items()}
+    tags |= {tag: ", ".join(missing) for tag, missing in gaps.items() if missing}
     with track.start_run(config.tracking.experiment, run_name=config.name, tags=tags) as run_id:
         track.log_params(flatten(resolved))
         track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
@@ -112,7 +124,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
             track.log_text(Path(config_path).read_text(encoding="utf-8"), f"config/{Path(config_path).name}")
         fingerprint = corpus.fingerprint()
         track.log_params({"data.fingerprint": fingerprint, "data.files": ", ".join(corpus.files), "model.classes": ", ".join(classes)})
-        track.log_metrics({"data.n_records": len(records), "data.n_rejects": corpus.n_rejects, "data.n_train": len(split.train), "data.n_test": len(split.test)})
+        track.log_metrics({"data.n_records": len(records), "data.n_rejects": corpus.n_rejects, "data.n_train": len(split.train), "data.n_test": len(split.test), "data.test_share": len(split.test) / len(records)})
         track.log_rejects(corpus.rejects)
         track.log_json(
             {"kind": config.split.kind, "train_ids": train_records["id"].tolist(), "test_ids": test_records["id"].tolist()},

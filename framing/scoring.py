@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from framing.errors import FramingError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -77,7 +79,7 @@ class _Writer:
             if self._parquet is None:  # nothing scored: still leave a valid, empty file
                 import pandas as pd
 
-                self.write(pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "label") else float) for c in empty_columns}))
+                self.write(pd.DataFrame({c: pd.Series(dtype="string" if c in ("id", "label") else float) for c in empty_columns}))
             self._parquet.close()
             return
         if self._handle is None:
@@ -120,8 +122,8 @@ def score(
 
     Raises
     ------
-    ValueError
-        The output extension is not supported.
+    FramingError
+        The output extension is not supported, or the model cannot be found.
     framing.corpus.CorpusError
         A file-level problem in the input.
     """
@@ -131,7 +133,7 @@ def score(
     output = Path(output)
     fmt = OUTPUT_FORMATS.get(output.suffix.lower())
     if fmt is None:
-        raise ValueError(f"Got --output {str(output)!r}, expected a file ending in one of {', '.join(OUTPUT_FORMATS)}.")
+        raise FramingError(f"Got --output {str(output)!r}, expected a file ending in one of {', '.join(OUTPUT_FORMATS)}.")
     if config is not None:
         reader = CorpusReader.from_config(config.data, with_label=False, paths=list(inputs))
     else:
@@ -144,13 +146,13 @@ def score(
     partial = output.with_name(f".{output.name}.partial")
     writer = _Writer(partial, fmt)
     counts: dict[str, int] = {}
-    columns: list[str] = ["id", "label"]
+    # Output columns come from the model's signature, so an empty batch still has all of them.
+    columns = ["id", *model.metadata.get_output_schema().input_names()]
     n_scored = 0
     try:
         for chunk in reader.iter_chunks(chunk_size):
             predictions = model.predict(chunk[["text"]].reset_index(drop=True))
             predictions.insert(0, "id", chunk["id"].to_numpy())
-            columns = list(predictions.columns)
             writer.write(predictions)
             n_scored += len(predictions)
             for name, count in predictions["label"].value_counts().items():

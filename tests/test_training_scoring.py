@@ -13,8 +13,9 @@ from mlflow.tracking import MlflowClient
 
 from framing.config import load_config
 from framing.demo import DEMO_CORPUS
-from framing.score import score
-from framing.train import code_version, train
+from framing.errors import FramingError
+from framing.scoring import score
+from framing.training import code_version, train
 
 SMALL_MODEL = [
     "model.n_estimators=20",
@@ -26,6 +27,13 @@ SMALL_MODEL = [
     "features.word.max_features=3000",
     "split.cv_folds=2",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _restore_tracking_uri():  # noqa: ANN202
+    before = mlflow.get_tracking_uri()
+    yield
+    mlflow.set_tracking_uri(before)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +66,7 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     assert result.n_records == 70 and result.n_rejects == 2
     assert result.n_train + result.n_test == 70
     assert lines[0] == "read 70 records from 1 file(s); 2 rejected"
+    assert lines[1] == f"split group: {result.n_train} train, {result.n_test} test ({result.n_test / 70:.0%})"
     assert len(result.cv_scores) == 2
 
     client = MlflowClient(tracking_uri=uri)
@@ -67,6 +76,7 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     assert run.data.params["split.kind"] == "group"
     assert run.data.params["data.fingerprint"] == result.fingerprint
     assert run.data.metrics["data.n_rejects"] == 2
+    assert run.data.metrics["data.test_share"] == pytest.approx(result.n_test / 70)
     assert run.data.metrics["test_macro_f1"] == pytest.approx(result.metrics["test_macro_f1"])
     assert {"baseline_tfidf_lr_test_macro_f1", "test_accuracy", "cv_macro_f1_mean"} <= set(run.data.metrics)
     assert {f"test_f1_{c}" for c in ("supportive", "neutral", "critical")} <= set(run.data.metrics)
@@ -137,7 +147,7 @@ def test_score_writes_labels_probabilities_and_rejects(trained, tmp_path: Path, 
         "file": str(source),
         "location": "line 2",
         "id": "s2",
-        "reason": "empty text: the text field is empty or whitespace",
+        "reason": "empty text: the text field is empty, whitespace or absent",
     }
     assert not list(tmp_path.glob(".*partial"))
 
@@ -153,11 +163,47 @@ def test_score_from_a_local_model_folder_matches_the_registry(trained, tmp_path:
     assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
 
 
+def test_score_with_a_config_maps_columns_and_writes_all_columns_when_empty(trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    result, uri, _, config = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    source = tmp_path / "crawl.csv"
+    source.write_text("url,isi_berita\nhttps://x/1,Kremlin menyambut baik kerja sama dengan Teheran.\n", encoding="utf-8")
+    mapped = config.model_copy(update={"data": config.data.model_copy(update={"columns": {"id": "url", "text": "isi_berita"}})})
+    score(result.model_uri, [str(source)], tmp_path / "out.csv", config=mapped)
+    assert pd.read_csv(tmp_path / "out.csv")["id"].tolist() == ["https://x/1"]
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("url,isi_berita\nhttps://x/2,\n", encoding="utf-8")
+    summary = score(result.model_uri, [str(empty)], tmp_path / "none.parquet", config=mapped)
+    frame = pd.read_parquet(tmp_path / "none.parquet")
+    assert summary.n_scored == 0 and summary.n_rejects == 1
+    assert list(frame.columns) == ["id", "label", "p_critical", "p_neutral", "p_supportive"] and frame.empty
+
+
+def test_a_logged_model_loads_without_the_framing_package(trained, tmp_path: Path) -> None:  # noqa: ANN001
+    """Spark workers and model servers may not have framing installed: the model must not need it."""
+    import subprocess
+    import sys
+
+    result, uri, _, _ = trained
+    mlflow.set_tracking_uri(uri)
+    folder = mlflow.artifacts.download_artifacts(result.model_uri, dst_path=str(tmp_path / "model"))
+    code = (
+        "import sys; sys.modules['framing'] = None\n"
+        "import mlflow.pyfunc, pandas as pd\n"
+        f"model = mlflow.pyfunc.load_model({folder!r})\n"
+        "print(list(model.predict(pd.DataFrame({'text': ['Teheran dan Moskwa.']})).columns))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "['label', 'p_critical', 'p_neutral', 'p_supportive']"
+
+
 def test_score_rejects_bad_arguments(trained, tmp_path: Path) -> None:  # noqa: ANN001
     result, *_ = trained
-    with pytest.raises(ValueError, match=r"Got --output '.*out\.txt', expected a file ending in one of \.jsonl, \.csv, \.parquet\."):
+    with pytest.raises(FramingError, match=r"Got --output '.*out\.txt', expected a file ending in one of \.jsonl, \.csv, \.parquet\."):
         score(result.model_uri, ["x.jsonl"], tmp_path / "out.txt")
-    with pytest.raises(FileNotFoundError, match=r"Got --model 'no-such-folder', expected models:/NAME/VERSION"):
+    with pytest.raises(FramingError, match=r"Got --model 'no-such-folder', expected models:/NAME/VERSION"):
         score("no-such-folder", [str(write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "b"}]))], tmp_path / "o.jsonl")
 
 
