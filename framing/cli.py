@@ -32,7 +32,7 @@ def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     from rich.console import Console
 
     # No markup: messages carry paths and globs such as news/[a-z]*.csv.
-    return Console(stderr=stderr, highlight=False, markup=False)
+    return Console(stderr=stderr, highlight=False, markup=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
