@@ -1,9 +1,9 @@
 """The pyfunc model MLflow logs beside each pipeline (models-from-code).
 
 MLflow stores this file with the model and runs it at load time. It imports only mlflow, joblib,
-numpy and pandas, so a logged model loads wherever those and the pipeline's own libraries
-(scikit-learn, LightGBM) are installed. The pipeline itself is a joblib pickle: load models only
-from stores you trust.
+numpy and pandas; the pipeline's own transformers come from the copy of the ``framing`` package
+logged with the model (``code_paths``), so a model loads wherever scikit-learn and LightGBM are
+installed. The pipeline itself is a joblib pickle: load models only from stores you trust.
 """
 
 from __future__ import annotations

@@ -97,6 +97,107 @@ def score(
     )
 
 
+@app.command()
+def features(
+    input: Annotated[list[str], typer.Option("--input", "-i", help="File, glob or folder of .txt articles (repeatable).")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config: column mapping, cleaning and feature settings.")] = None,
+    set_: SetOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="One JSON object per article instead of tables.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many articles.")] = None,
+) -> None:
+    """Show each article's lexicon cues and attributions with their spans."""
+    import json
+    from itertools import islice
+
+    from framing.config import load_config
+    from framing.corpus import CorpusReader
+    from framing.cues import CueFinder
+    from framing.errors import FramingError
+
+    if set_ and config is None:
+        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+    console = _console()
+    try:
+        cfg = load_config(config, set_ or []) if config is not None else None
+        reader = CorpusReader.from_config(cfg.data, with_label=False, paths=list(input)) if cfg else CorpusReader(list(input))
+        finder = CueFinder(cfg.clean if cfg else None, cfg.features if cfg else None)
+        records = ((rid, text) for chunk in reader.iter_chunks(500) for rid, text in zip(chunk["id"], chunk["text"]))
+        for found in finder.find_all(islice(records, limit)):
+            if json_:
+                print(json.dumps(found, ensure_ascii=False))
+            else:
+                _print_cues(console, found)
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    if reader.rejects:
+        _console(stderr=True).print(f"{len(reader.rejects)} rows rejected (e.g. {reader.rejects[0].location or reader.rejects[0].file}: {reader.rejects[0].reason})")
+
+
+def _print_cues(console, found: dict) -> None:  # noqa: ANN001
+    from rich.table import Table
+    from rich.text import Text
+
+    removed = ", ".join(f"{k} {v}" for k, v in found["removed"].items()) or "nothing"
+    table = Table(title=Text(f"{found['id']}  (cleaning removed: {removed})"), title_justify="left", show_lines=False)
+    for column in ("kind", "category / group", "text", "span", "cue"):
+        table.add_column(column)
+    for hit in found["lexicon"]:
+        table.add_row("lexicon", Text(hit["category"]), Text(hit["text"]), f"{hit['start']}-{hit['end']}", Text(hit["term"]))
+    for item in found["attributions"]:
+        cue = f"{item['cue']} ({'direct quote' if item['direct'] else 'indirect'})"
+        table.add_row("attribution", Text(item["group"]), Text(item["source"]), f"{item['start']}-{item['end']}", Text(cue))
+    console.print(table)
+
+
+lexicon_app = typer.Typer(help="Grow the lexicons from your own data.", no_args_is_help=True)
+app.add_typer(lexicon_app, name="lexicon")
+
+
+@lexicon_app.command("suggest")
+def lexicon_suggest(
+    config: ConfigOption,
+    label: Annotated[str, typer.Option("--label", "-l", help="Label column whose classes the terms should separate.")],
+    set_: SetOption = None,
+    top: Annotated[int, typer.Option(min=1, help="Terms per class.")] = 25,
+    min_count: Annotated[int, typer.Option(min=1, help="Ignore terms seen fewer times in the corpus.")] = 5,
+    json_: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Rank words and bigrams that separate the classes (log-odds with an informative Dirichlet prior)."""
+    from framing.config import load_config
+    from framing.corpus import read_corpus
+    from framing.errors import FramingError
+    from framing.pipeline import build_cleaner, build_family
+    from framing.suggest import suggest_terms
+
+    try:
+        cfg = load_config(config, [*(set_ or []), f"data.label={label}", "data.classes=null"])
+        corpus = read_corpus(cfg.data)
+        texts = corpus.records["text"].tolist()
+        cleaner = build_cleaner(cfg.clean)
+        if cleaner is not None:
+            texts = cleaner.fit(texts).transform(texts)
+        lexicon = build_family(cfg.features, "lexicon")
+        lexicon = lexicon.fit([]) if lexicon != "drop" else None
+        table = suggest_terms(texts, corpus.records[label].tolist(), lexicon=lexicon, top=top, min_count=min_count)
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    if json_:
+        print(table.to_json(orient="records", lines=True, force_ascii=False))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    for name, group in table.groupby("class", sort=True):
+        out = Table(title=Text(f"{label} = {name}"), title_justify="left")
+        for column in ("term", "z", "in class", "in rest", "in lexicon"):
+            out.add_column(column, justify="right" if column in ("z", "in class", "in rest") else "left")
+        for row in group.itertuples(index=False):
+            out.add_row(Text(row.term), f"{row.z:.2f}", str(row.count_in_class), str(row.count_rest), Text(row.in_lexicon or "-"))
+        _console().print(out)
+
+
 @app.command("demo-corpus")
 def demo_corpus(
     n: Annotated[int, typer.Option("--n", min=0, help="Number of articles to write.")] = 10_000,

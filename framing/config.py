@@ -22,7 +22,11 @@ __all__ = [
     "Config",
     "ConfigError",
     "DataConfig",
+    "AttributionConfig",
+    "CleanConfig",
     "FeaturesConfig",
+    "LexiconConfig",
+    "StyleConfig",
     "ModelConfig",
     "SplitConfig",
     "TfidfConfig",
@@ -33,6 +37,13 @@ __all__ = [
 ]
 
 CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
+# Resource files (YAML) named in a config; relative paths resolve against the config's folder.
+RESOURCE_KEYS = (
+    ("clean", "patterns"),
+    ("features", "lexicon", "lexicons"),
+    ("features", "attribution", "gazetteer"),
+    ("features", "style", "evaluative"),
+)
 
 
 class ConfigError(FramingError):
@@ -111,6 +122,30 @@ class TfidfConfig(_Section):
         return value
 
 
+class LexiconConfig(_Section):
+    """Arguments of :class:`framing.features.lexicon.LexiconFeatures`."""
+
+    enabled: bool = True
+    lexicons: str | None = None
+    min_term_count: int = Field(default=3, ge=1)
+
+
+class AttributionConfig(_Section):
+    """Arguments of :class:`framing.features.attribution.AttributionFeatures`."""
+
+    enabled: bool = True
+    gazetteer: str | None = None
+    window: int = Field(default=80, ge=1)
+
+
+class StyleConfig(_Section):
+    """Arguments of :class:`framing.features.style.StyleFeatures`."""
+
+    enabled: bool = True
+    evaluative: str | None = None
+    cleaning_counts: bool = True
+
+
 class FeaturesConfig(_Section):
     """Feature families, each a named step of the pipeline's ``features`` union."""
 
@@ -118,6 +153,23 @@ class FeaturesConfig(_Section):
     char: TfidfConfig = Field(
         default_factory=lambda: TfidfConfig(analyzer="char_wb", ngram_range=(2, 5), max_features=100_000)
     )
+    lexicon: LexiconConfig = Field(default_factory=LexiconConfig)
+    attribution: AttributionConfig = Field(default_factory=AttributionConfig)
+    style: StyleConfig = Field(default_factory=StyleConfig)
+
+
+class CleanConfig(_Section):
+    """Arguments of :class:`framing.clean.TextCleaner`, the pipeline's first step.
+
+    Cleaning removes page furniture and masks the outlet's self-identifiers before any feature
+    sees the text, so a model cannot learn the outlet from its datelines and link boxes.
+    """
+
+    enabled: bool = True
+    patterns: str | None = None
+    remove_furniture: bool = True
+    mask_self_names: bool = True
+    repair_glued: bool = True
 
 
 class ModelConfig(_Section):
@@ -179,6 +231,7 @@ class Config(_Section):
     name: str = Field(min_length=1)
     seed: int = 42
     data: DataConfig
+    clean: CleanConfig = Field(default_factory=CleanConfig)
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
@@ -283,6 +336,12 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     if isinstance(data, dict) and data.get("paths") is not None:
         paths = data["paths"] if isinstance(data["paths"], list) else [data["paths"]]
         data["paths"] = [_resolve(str(p), path.parent) for p in paths]
+    for keys in RESOURCE_KEYS:
+        node: Any = tree
+        for key in keys[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+            node[keys[-1]] = _resolve(node[keys[-1]], path.parent)
 
     source = str(path)
     if overrides:

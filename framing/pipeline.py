@@ -1,27 +1,29 @@
-"""Build the scikit-learn Pipeline (features -> LightGBM) from a config.
+"""Build the scikit-learn Pipeline (clean -> features -> LightGBM) from a config.
 
 Step names follow the config sections, so ``features.word.ngram_range`` is the pipeline parameter
-``features__word__ngram_range`` and ``model.learning_rate`` is ``model__learning_rate``.
+``features__word__ngram_range``, ``clean.mask_self_names`` is ``clean__mask_self_names`` and
+``model.learning_rate`` is ``model__learning_rate``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from framing.config import Config, ModelConfig, TfidfConfig
+    from framing.config import CleanConfig, Config, FeaturesConfig, ModelConfig, TfidfConfig
 
-__all__ = ["build_pipeline", "lightgbm_params"]
+__all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "lightgbm_params"]
+
+_DOUBLE_PREFIX = re.compile(r"^(\w+?)__\1__")
 
 
 def _tfidf(section: TfidfConfig) -> Any:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if not section.enabled:
-        return "drop"
     return TfidfVectorizer(
         analyzer=section.analyzer,
         ngram_range=tuple(section.ngram_range),
@@ -34,6 +36,38 @@ def _tfidf(section: TfidfConfig) -> Any:
     )
 
 
+def build_family(features: FeaturesConfig, name: str) -> Any:
+    """The unfitted transformer of one feature family, or ``"drop"`` when it is disabled."""
+    section = getattr(features, name)
+    if not section.enabled:
+        return "drop"
+    arguments = section.model_dump(exclude={"enabled"})
+    if name in ("word", "char"):
+        return _tfidf(section)
+    if name == "lexicon":
+        from framing.features.lexicon import LexiconFeatures
+
+        return LexiconFeatures(**arguments)
+    if name == "attribution":
+        from framing.features.attribution import AttributionFeatures
+
+        return AttributionFeatures(**arguments)
+    if name == "style":
+        from framing.features.style import StyleFeatures
+
+        return StyleFeatures(**arguments)
+    raise ValueError(f"no transformer for feature family {name!r}")  # a schema field without a builder
+
+
+def build_cleaner(clean: CleanConfig) -> Any:
+    """The unfitted :class:`framing.clean.TextCleaner` of a ``clean`` section, or ``None`` when disabled."""
+    if not clean.enabled:
+        return None
+    from framing.clean import TextCleaner
+
+    return TextCleaner(**clean.model_dump(exclude={"enabled"}))
+
+
 def lightgbm_params(model: ModelConfig, seed: int) -> dict[str, Any]:
     """Keyword arguments of :class:`lightgbm.LGBMClassifier` for a ``model`` section."""
     params = model.model_dump(exclude={"params"})
@@ -43,9 +77,10 @@ def lightgbm_params(model: ModelConfig, seed: int) -> dict[str, Any]:
 
 
 def build_pipeline(config: Config) -> Pipeline:
-    """Return an unfitted ``Pipeline([("features", FeatureUnion), ("model", LGBMClassifier)])``.
+    """Return an unfitted ``Pipeline([("clean", ...), ("features", FeatureUnion), ("model", LGBMClassifier)])``.
 
-    The pipeline takes a sequence of article texts and predicts their label.
+    The pipeline takes a sequence of article texts and predicts their label. The ``clean`` step is
+    left out when ``clean.enabled`` is false.
 
     Parameters
     ----------
@@ -65,10 +100,20 @@ def build_pipeline(config: Config) -> Pipeline:
     from lightgbm import LGBMClassifier
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    families = [(name, _tfidf(getattr(config.features, name))) for name in type(config.features).model_fields]
-    return Pipeline(
-        [
-            ("features", FeatureUnion(families)),
-            ("model", LGBMClassifier(**lightgbm_params(config.model, config.seed))),
-        ]
-    )
+    families = [(name, build_family(config.features, name)) for name in type(config.features).model_fields]
+    steps: list[tuple[str, Any]] = []
+    cleaner = build_cleaner(config.clean)
+    if cleaner is not None:
+        steps.append(("clean", cleaner))
+    steps.append(("features", FeatureUnion(families)))
+    steps.append(("model", LGBMClassifier(**lightgbm_params(config.model, config.seed))))
+    return Pipeline(steps)
+
+
+def feature_names(pipeline: Pipeline) -> list[str]:
+    """Names of the model's input columns: ``word__rezim zionis``, ``attribution__share_russian_state``.
+
+    The union prefixes each name with its family; the domain extractors' names already carry it.
+    """
+    names = pipeline.named_steps["features"].get_feature_names_out()
+    return [_DOUBLE_PREFIX.sub(r"\1__", str(name)) for name in names]

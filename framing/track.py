@@ -174,15 +174,22 @@ def log_model(pipeline: Any, input_example: pd.DataFrame, registered_name: str |
     import joblib
     from mlflow.models import infer_signature
 
+    import shutil
+
     example = input_example[["text"]].head(3).reset_index(drop=True)
     signature = infer_signature(example, predict_frame(pipeline, example))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.joblib"
         joblib.dump(pipeline, path)
+        # The pipeline pickles framing's own transformers: ship the package's code (not its demo
+        # data) with the model, so it loads where framing is not installed (Spark workers, servers).
+        code = Path(tmp) / "code" / "framing"
+        shutil.copytree(Path(__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__", "data"))
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(Path(__file__).with_name("_model_code.py")),
             artifacts={"pipeline": str(path)},
+            code_paths=[str(code)],
             signature=signature,
             input_example=example,
             registered_model_name=registered_name,

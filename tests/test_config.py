@@ -69,7 +69,25 @@ def test_missing_file() -> None:
 def test_all_feature_families_disabled_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
     with pytest.raises(ConfigError, match="every feature family is disabled"):
-        load_config(path, ["features.word.enabled=false", "features.char.enabled=false"])
+        load_config(path, [f"features.{name}.enabled=false" for name in ("word", "char", "lexicon", "attribution", "style")])
+
+
+def test_resource_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    text = MINIMAL + "clean: {patterns: cleaning.yaml}\nfeatures: {lexicon: {lexicons: lex}, attribution: {gazetteer: /abs/g.yaml}}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.clean.patterns == str(tmp_path / "cleaning.yaml")
+    assert config.features.lexicon.lexicons == str(tmp_path / "lex")
+    assert config.features.attribution.gazetteer == "/abs/g.yaml"
+    assert config.features.style.evaluative is None  # the extractor's own default
+
+
+def test_document_frequency_bounds(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    assert load_config(path, ["features.word.max_df=5"]).features.word.max_df == 5
+    with pytest.raises(ConfigError, match=r"features\.word\.min_df: Value error, a share of documents must be in \(0, 1\], got 1\.5"):
+        load_config(path, ["features.word.min_df=1.5"])
+    with pytest.raises(ConfigError, match=r"features\.char\.min_df: Value error, a count of documents must be at least 1, got 0"):
+        load_config(path, ["features.char.min_df=0"])
 
 
 def test_bad_ngram_range(tmp_path: Path) -> None:

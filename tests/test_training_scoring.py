@@ -189,7 +189,10 @@ def test_a_logged_model_loads_without_the_framing_package(trained, tmp_path: Pat
     mlflow.set_tracking_uri(uri)
     folder = mlflow.artifacts.download_artifacts(result.model_uri, dst_path=str(tmp_path / "model"))
     code = (
-        "import sys; sys.modules['framing'] = None\n"
+        "import sys\n"
+        "sys.meta_path = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+        "sys.path = [p for p in sys.path if p not in ('', '.') and 'framing' not in p]\n"
+        "import importlib.util; assert importlib.util.find_spec('framing') is None\n"
         "import mlflow.pyfunc, pandas as pd\n"
         f"model = mlflow.pyfunc.load_model({folder!r})\n"
         "print(list(model.predict(pd.DataFrame({'text': ['Teheran dan Moskwa.']})).columns))"
