@@ -140,7 +140,7 @@ def _print_cues(console, found: dict) -> None:  # noqa: ANN001
 
     removed = ", ".join(f"{k} {v}" for k, v in found["removed"].items()) or "nothing"
     table = Table(title=Text(f"{found['id']}  (cleaning removed: {removed})"), title_justify="left", show_lines=False)
-    for column in ("kind", "category / group", "text", "span", "cue"):
+    for column in ("kind", "category / group", "text", "span", "term / cue"):
         table.add_column(column)
     for hit in found["lexicon"]:
         table.add_row("lexicon", Text(hit["category"]), Text(hit["text"]), f"{hit['start']}-{hit['end']}", Text(hit["term"]))

@@ -210,18 +210,23 @@ def classification_metrics(y_true: Any, y_pred: Any, classes: list[str]) -> dict
     return metrics
 
 
-def baseline_pipeline(seed: int) -> Pipeline:
-    """The reference every number is compared with: TF-IDF word 1-2 grams + logistic regression."""
+def baseline_pipeline(seed: int, cleaner: Any = None) -> Pipeline:
+    """The reference every number is compared with: TF-IDF word 1-2 grams + logistic regression.
+
+    ``cleaner`` (the model's own ``clean`` step, cloned) gives the baseline the same cleaned,
+    masked text the model reads, so the comparison is between models, not between inputs.
+    """
+    from sklearn.base import clone
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    return Pipeline(
-        [
-            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)),
-            ("model", LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)),
-        ]
-    )
+    steps: list[tuple[str, Any]] = [("clean", clone(cleaner))] if cleaner is not None else []
+    steps += [
+        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)),
+        ("model", LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)),
+    ]
+    return Pipeline(steps)
 
 
 def confusion_figure(y_true: Any, y_pred: Any, classes: list[str], title: str) -> Figure:

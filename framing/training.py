@@ -147,7 +147,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         if cv_scores:
             metrics |= {"cv_macro_f1_mean": float(np.mean(cv_scores)), "cv_macro_f1_std": float(np.std(cv_scores))}
 
-        baseline = baseline_pipeline(config.seed).fit(train_records["text"].tolist(), y_train)
+        baseline = baseline_pipeline(config.seed, pipeline.named_steps.get("clean")).fit(train_records["text"].tolist(), y_train)
         baseline_metrics = classification_metrics(y_test, baseline.predict(test_records["text"].tolist()), classes)
         metrics |= {f"baseline_tfidf_lr_test_{k}": v for k, v in baseline_metrics.items() if k in ("macro_f1", "accuracy")}
         metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - baseline_metrics["macro_f1"]

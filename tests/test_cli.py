@@ -77,3 +77,49 @@ def test_ui_serves_the_tracking_store_on_localhost(monkeypatch) -> None:  # noqa
     command, env = ui_command(5123)
     assert command[1:] == ["-m", "mlflow", "ui", "--backend-store-uri", "sqlite:////tmp/x/mlflow.db", "--host", "127.0.0.1", "--port", "5123", "--workers", "1"]
     assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+
+
+def test_features_json_gives_spans_into_the_cleaned_text(tmp_path: Path) -> None:
+    import json
+
+    source = tmp_path / "a.jsonl"
+    source.write_text(
+        json.dumps({"id": "x1", "text": "Teheran, Suara Teheran – Menurut Tasnim, hegemoni AS runtuh.\n\n(ra)"}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["features", "--input", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["id"] == "x1" and found["text"] == "Menurut Tasnim, hegemoni AS runtuh."
+    assert [(h["text"], h["category"], h["start"], h["end"]) for h in found["lexicon"]] == [("hegemoni AS", "anti_hegemony", 16, 27)]
+    assert [(a["source"], a["group"], a["start"], a["end"]) for a in found["attributions"]] == [("Tasnim", "iranian_state", 8, 14)]
+
+
+def test_features_table_names_every_cue(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Menurut Interfax, rezim Kiev menolak.", encoding="utf-8")
+    result = runner.invoke(app, ["features", "--input", str(source)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "a.txt  (cleaning removed: nothing)" in result.output
+    assert "│ lexicon     │ delegitimising_label │ rezim Kiev │ 18-28 │" in result.output
+    assert "│ attribution │ russian_state        │ Interfax   │ 8-16  │ Menurut (indirect) │" in result.output
+
+
+def test_lexicon_suggest_ranks_terms_per_class(tmp_path: Path, mlflow_env: str) -> None:
+    import json
+
+    rows = [{"id": f"s{i}", "text": "Rezim Zionis dan hegemoni Barat kembali dikecam keras hari ini.", "stance": "supportive"} for i in range(6)]
+    rows += [{"id": f"c{i}", "text": "Sanksi baru diumumkan terhadap Teheran dan Moskwa hari ini.", "stance": "critical"} for i in range(6)]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["lexicon", "suggest", "-c", str(ROOT / "configs" / "stance.yaml"), "--label", "stance", "--set", f"data.paths={data}", "--top", "30", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    supportive = {r["term"]: r for r in table if r["class"] == "supportive"}
+    assert all(r["count_in_class"] == 6 and r["count_rest"] == 0 for r in supportive.values())
+    assert {"rezim", "zionis", "rezim zionis", "hegemoni barat", "dikecam keras"} <= set(supportive)
+    assert "hari ini" not in supportive  # in both classes: separates nothing
+    assert supportive["rezim zionis"]["in_lexicon"] == "delegitimising_label"
+    assert supportive["dikecam keras"]["in_lexicon"] == ""
+    assert {r["class"] for r in table} == {"supportive", "critical"}
