@@ -56,14 +56,31 @@ def train(config: ConfigOption, set_: SetOption = None) -> None:
         _fail(str(exc))
         return
     console = _console()
+    m = result.metrics
     console.print(f"run id:      {result.run_id}")
-    console.print(f"records:     {result.n_records} ({result.n_train} train, {result.n_test} test, {result.n_rejects} rejected)")
+    console.print(
+        f"records:     {result.n_records} ({result.n_train} train, {result.n_test} test; "
+        f"{result.n_rejects} rejected, {result.n_near_duplicates} near-duplicates removed)"
+    )
     if result.n_rejects:
         console.print("rejects:     data/rejects.jsonl in the run's artifacts (framing ui, or mlflow artifacts download)")
-    metric_names = ["test_macro_f1", "test_accuracy", "baseline_tfidf_lr_test_macro_f1", "test_macro_f1_margin_over_baseline", "cv_macro_f1_mean"]
-    for name in metric_names + [f"test_f1_{c}" for c in result.classes]:
-        if name in result.metrics:
-            console.print(f"{name + ':':<40} {result.metrics[name]:.3f}")
+    interval = f"  (95% interval {m['test_macro_f1_low']:.3f}-{m['test_macro_f1_high']:.3f})" if m.get("test_macro_f1_low") == m.get("test_macro_f1_low") else ""
+    console.print(f"{'test_macro_f1:':<40} {m['test_macro_f1']:.3f}{interval}")
+    shown = [
+        "test_balanced_accuracy",
+        "test_log_loss",
+        "test_ece",
+        "baseline_tfidf_lr_test_macro_f1",
+        "baseline_majority_test_macro_f1",
+        "test_macro_f1_margin_over_baseline",
+        "cv_macro_f1_mean",
+        "leakage_outlet_macro_f1",
+        "leakage_outlet_chance",
+        "leakage_masking_effect",
+    ]
+    for name in shown + [f"test_f1_{c}" for c in result.classes]:
+        if name in m:
+            console.print(f"{name + ':':<40} {m[name]:.3f}")
     console.print(f"model uri:   {result.model_uri}")
 
 
@@ -95,6 +112,45 @@ def score(
         f"scored {summary.n_scored} articles in {summary.seconds:.1f} s -> {summary.output} ({labels}); "
         f"{summary.n_rejects} rejected -> {summary.rejects}"
     )
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
+    data: Annotated[list[str], typer.Option("--data", "-d", help="Labelled file or glob (repeatable).")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config: column mapping, label, experiment.")] = None,
+    set_: SetOption = None,
+    label: Annotated[str | None, typer.Option(help="Label field, when no config names it.")] = None,
+) -> None:
+    """Evaluate a logged model on a new labelled corpus (e.g. a later month); log the report to MLflow."""
+    from framing.config import DataConfig, load_config
+    from framing.errors import FramingError
+    from framing.evaluate import evaluate_model
+
+    if set_ and config is None:
+        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+    try:
+        cfg = load_config(config, set_ or []) if config is not None else None
+        section = cfg.data.model_copy(update={"paths": list(data)}) if cfg else DataConfig(paths=list(data), label=label)
+        if label is not None:
+            section = section.model_copy(update={"label": label, "classes": None})
+        experiment = cfg.tracking.experiment if cfg else "framing-evaluate"
+        run_id, metrics = evaluate_model(
+            model,
+            section,
+            experiment=experiment,
+            grouped=cfg.split.kind == "group" if cfg else True,
+            n_boot=cfg.evaluation.bootstrap if cfg else 1000,
+            report_line=_console(stderr=True).print,
+        )
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    console = _console()
+    console.print(f"run id:      {run_id}")
+    for name in ("eval_macro_f1", "eval_macro_f1_low", "eval_macro_f1_high", "eval_accuracy", "eval_balanced_accuracy", "eval_log_loss", "eval_brier", "eval_ece"):
+        if name in metrics:
+            console.print(f"{name + ':':<28} {metrics[name]:.3f}")
 
 
 @app.command()
@@ -148,6 +204,34 @@ def _print_cues(console, found: dict) -> None:  # noqa: ANN001
         cue = f"{item['cue']} ({'direct quote' if item['direct'] else 'indirect'})"
         table.add_row("attribution", Text(item["group"]), Text(item["source"]), f"{item['start']}-{item['end']}", Text(cue))
     console.print(table)
+
+
+experiment_app = typer.Typer(help="Run variants of a config and compare them.", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("run")
+def experiment_run(path: Annotated[Path, typer.Argument(help="Experiment YAML, e.g. experiments/ablation.yaml.")]) -> None:
+    """Train every variant into one MLflow experiment and print the comparison table."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from framing.errors import FramingError
+    from framing.experiment import run_experiment
+
+    try:
+        table = run_experiment(path, report=_console(stderr=True).print)
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    out = Table(title=Text(f"{path} (parent run {table.attrs.get('parent_run_id', '?')})"), title_justify="left")
+    metric_columns = [c for c in table.columns if c not in ("variant", "run_id", "test_macro_f1_low", "test_macro_f1_high", "baseline", "margin", "test_macro_f1")]
+    for column in ["variant", "test macro-F1 [95% interval]", "baseline", "margin", *metric_columns]:
+        out.add_column(column, justify="left" if column == "variant" else "right")
+    for row in table.to_dict(orient="records"):
+        interval = f"{row['test_macro_f1']:.3f} [{row['test_macro_f1_low']:.3f}, {row['test_macro_f1_high']:.3f}]"
+        out.add_row(Text(row["variant"]), interval, f"{row['baseline']:.3f}", f"{row['margin']:+.3f}", *(f"{row[c]:.3f}" for c in metric_columns))
+    _console().print(out)
 
 
 lexicon_app = typer.Typer(help="Grow the lexicons from your own data.", no_args_is_help=True)

@@ -23,7 +23,12 @@ __all__ = [
     "ConfigError",
     "DataConfig",
     "AttributionConfig",
+    "CalibrationConfig",
     "CleanConfig",
+    "DedupConfig",
+    "EvaluationConfig",
+    "ExperimentConfig",
+    "load_experiment",
     "FeaturesConfig",
     "LexiconConfig",
     "StyleConfig",
@@ -61,6 +66,10 @@ class DataConfig(_Section):
     ``published_at`` or a label name) to the file's column. A list gives alternatives: the first
     one present in a file is used, so one config reads files whose column names differ. ``null``
     for ``id`` numbers the rows instead (``<file name>:<row>``).
+
+    ``label_map`` rewrites raw label values before they are checked against ``classes``: each key
+    is a regular expression searched case-insensitively, the first that matches gives the class
+    (``{"detik": detik}`` turns ``finance.detik.com`` into ``detik``); unmatched values stay.
     """
 
     paths: list[str] = Field(min_length=1)
@@ -69,6 +78,7 @@ class DataConfig(_Section):
     columns: dict[str, str | list[str] | None] = Field(default_factory=dict)
     label: str | None = None
     classes: list[str] | None = None
+    label_map: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -217,6 +227,34 @@ class SplitConfig(_Section):
         return value
 
 
+class DedupConfig(_Section):
+    """Near-duplicate removal before splitting (:func:`framing.dedup.dedup`).
+
+    Syndicated copies and light rewrites are clustered by MinHash over word shingles; one article
+    per cluster is kept (the earliest, then the smallest id), so no cluster straddles a split.
+    """
+
+    enabled: bool = True
+    threshold: float = Field(default=0.8, gt=0, le=1)
+    shingle: int = Field(default=5, ge=1)
+    num_perm: int = Field(default=128, ge=8)
+
+
+class CalibrationConfig(_Section):
+    """Probability calibration fitted on out-of-fold predictions only (needs ``split.cv_folds``)."""
+
+    method: Literal["none", "sigmoid", "isotonic"] = "none"
+
+
+class EvaluationConfig(_Section):
+    """What a run reports besides the test metrics."""
+
+    bootstrap: int = Field(default=1000, ge=0)
+    leakage_probe: bool = True
+    masking_probe: bool = True
+    top_features: int = Field(default=25, ge=1)
+
+
 class TrackingConfig(_Section):
     """MLflow experiment and registered model names."""
 
@@ -235,13 +273,62 @@ class Config(_Section):
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     tracking: TrackingConfig
+
+    @model_validator(mode="after")
+    def _calibration_needs_folds(self) -> Config:
+        if self.calibration.method != "none" and self.split.cv_folds == 0:
+            raise ValueError("calibration.method needs out-of-fold predictions: set split.cv_folds to 2 or more")
+        return self
 
     @model_validator(mode="after")
     def _some_features(self) -> Config:
         if not any(getattr(self.features, name).enabled for name in FeaturesConfig.model_fields):
             raise ValueError("every feature family is disabled: enable at least one under features")
         return self
+
+
+class ExperimentConfig(_Section):
+    """A set of variants of one base config, run into one MLflow experiment and compared.
+
+    ``base`` is a run config (relative to the experiment file); ``set`` overrides apply to every
+    variant, then each variant's own overrides.
+    """
+
+    base: str
+    experiment: str = Field(min_length=1)
+    set: list[str] = Field(default_factory=list)
+    variants: dict[str, list[str]] = Field(min_length=1)
+    metrics: list[str] = Field(default_factory=lambda: ["test_macro_f1", "cv_macro_f1_mean", "baseline_tfidf_lr_test_macro_f1"])
+
+
+def load_experiment(path: str | Path) -> ExperimentConfig:
+    """Read and validate an experiment file; ``base`` is resolved against the file's folder.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not YAML, or a key is unknown or has the wrong type.
+    """
+    path = Path(path)
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read experiment file {str(path)!r}: {exc.strerror or exc}.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}.") from exc
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: expected a mapping with base, experiment and variants.")
+    if isinstance(tree.get("base"), str):
+        tree["base"] = _resolve(tree["base"], path.parent)
+    tree["variants"] = {name: (value or []) for name, value in (tree.get("variants") or {}).items()} if isinstance(tree.get("variants"), dict) else tree.get("variants")
+    try:
+        return ExperimentConfig.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, str(path))) from None
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

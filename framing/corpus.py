@@ -135,6 +135,8 @@ class CorpusReader:
         The label field to read, or ``None`` (scoring).
     classes
         Allowed label values; a value outside them stops the run.
+    label_map
+        Regular expression -> class, applied to raw label values first (first match wins).
 
     Examples
     --------
@@ -154,6 +156,7 @@ class CorpusReader:
         columns: dict[str, str | list[str] | None] | None = None,
         label: str | None = None,
         classes: list[str] | None = None,
+        label_map: dict[str, str] | None = None,
     ) -> None:
         self.paths = list(paths)
         self.format = format
@@ -161,6 +164,8 @@ class CorpusReader:
         self.columns = dict(columns or {})
         self.label = label
         self.classes = list(classes) if classes is not None else None
+        self.label_map = dict(label_map or {})
+        self._label_patterns = [(re.compile(pattern, re.IGNORECASE), name) for pattern, name in self.label_map.items()]
         self.rejects: list[Reject] = []
         self.n_rows = 0
         self.files_read: list[str] = []
@@ -177,6 +182,7 @@ class CorpusReader:
             columns=data.columns,
             label=data.label if with_label else None,
             classes=data.classes if with_label else None,
+            label_map=data.label_map if with_label else None,
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -348,6 +354,10 @@ class CorpusReader:
             return None
         if self.label:
             value = (record[self.label] or "").strip()
+            for pattern, name in self._label_patterns:
+                if pattern.search(value):
+                    value = name
+                    break
             if not value:
                 self._reject(path, location, rid, f"missing label: field {self.label!r} is empty or absent")
                 return None

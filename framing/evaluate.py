@@ -22,15 +22,21 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from sklearn.pipeline import Pipeline
 
-    from framing.config import SplitConfig
+    from framing.config import DataConfig, SplitConfig
 
 __all__ = [
     "SplitError",
     "Split",
     "baseline_pipeline",
+    "bootstrap_interval",
     "classification_metrics",
-    "confusion_figure",
+    "majority_baseline",
+    "per_group_table",
+    "probability_metrics",
+    "report",
+    "Report",
     "cv_splits",
+    "evaluate_model",
     "holdout_split",
 ]
 
@@ -61,24 +67,20 @@ def _groups(records: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _dates(records: pd.DataFrame, column: str) -> np.ndarray:
-    import pandas as pd
+    from framing.dates import parse_dates
 
     if column not in records.columns:
         raise SplitError(f"Got split.time_column={column!r}, but the records have no such field.")
     values = records[column]
-    # ISO 8601 first; anything else day-first, as Indonesian dates are written (05/02/2024 = 5 Feb).
-    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True)
-    rest = parsed.isna() & values.notna()
-    if rest.any():
-        parsed[rest] = pd.to_datetime(values[rest], errors="coerce", format="mixed", dayfirst=True, utc=True)
-    bad = parsed.isna()
+    parsed = parse_dates(values)
+    bad = parsed.isna().to_numpy()
     if bad.any():
-        example = records.loc[bad, column].iloc[0]
+        example = values[bad].iloc[0]
         raise SplitError(
             f"split.kind=time needs a date in {column!r} for every record, but {int(bad.sum())} cannot be "
-            f"parsed (e.g. {example!r}). Use ISO dates (2024-08-05)."
+            f"parsed (e.g. {example!r}). Fix or drop those rows, or use another split.kind."
         )
-    return parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    return parsed.to_numpy(dtype="datetime64[ns]")
 
 
 def _group_folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int) -> list[Split]:
@@ -184,11 +186,14 @@ def cv_splits(records: pd.DataFrame, y: np.ndarray, split: SplitConfig, seed: in
     return [_check_training_side(fold, y, f"cross-validation fold {k}") for k, fold in enumerate(folds, start=1)]
 
 
-def classification_metrics(y_true: Any, y_pred: Any, classes: list[str]) -> dict[str, float]:
-    """Macro-F1, accuracy, and per-class precision, recall and F1.
+def classification_metrics(y_true: Any, y_pred: Any, classes: list[str], proba: np.ndarray | None = None) -> dict[str, float]:
+    """Macro-F1, accuracy, balanced accuracy, per-class precision/recall/F1, and, given class
+    probabilities (columns in the order of ``classes``), log-loss, Brier score and expected
+    calibration error (15 bins, top label).
 
     Macro-F1 averages over the classes that occur in ``y_true`` or ``y_pred``; per-class scores are
-    given for every class in ``classes`` that occurs in either.
+    given for every class in ``classes`` that occurs in either. The Brier score is the mean over
+    articles of the summed squared error over classes (0 is perfect, 2 the worst).
 
     Examples
     --------
@@ -202,12 +207,101 @@ def classification_metrics(y_true: Any, y_pred: Any, classes: list[str]) -> dict
     y_pred = np.asarray(y_pred, dtype=object)
     present = [c for c in classes if c in set(y_true) | set(y_pred)]
     precision, recall, f1, _ = precision_recall_fscore_support(y_true, y_pred, labels=present, zero_division=0)
-    metrics = {"macro_f1": float(np.mean(f1)) if present else 0.0, "accuracy": float(accuracy_score(y_true, y_pred))}
+    recalls_of_true = [r for name, r in zip(present, recall) if name in set(y_true)]
+    metrics = {
+        "macro_f1": float(np.mean(f1)) if present else 0.0,
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(np.mean(recalls_of_true)) if recalls_of_true else 0.0,
+    }
     for name, p, r, f in zip(present, precision, recall, f1):
         metrics[f"precision_{name}"] = float(p)
         metrics[f"recall_{name}"] = float(r)
         metrics[f"f1_{name}"] = float(f)
+    if proba is not None:
+        metrics |= probability_metrics(y_true, proba, classes)
     return metrics
+
+
+def probability_metrics(y_true: Any, proba: np.ndarray, classes: list[str]) -> dict[str, float]:
+    """Log-loss, Brier score and top-label expected calibration error (15 equal-width bins).
+
+    Examples
+    --------
+    >>> m = probability_metrics(["a", "b"], np.array([[0.8, 0.2], [0.4, 0.6]]), ["a", "b"])
+    >>> round(m["log_loss"], 4), round(m["brier"], 4), round(m["ece"], 4)
+    (0.367, 0.2, 0.3)
+    """
+    from framing.plots import expected_calibration_error
+
+    y_true = np.asarray(y_true, dtype=object)
+    proba = np.asarray(proba, dtype=float)
+    onehot = (y_true[:, None] == np.asarray(classes, dtype=object)[None, :]).astype(float)
+    eps = 1e-15
+    return {
+        "log_loss": float(-np.mean(np.log(np.clip((proba * onehot).sum(axis=1), eps, 1.0)))),
+        "brier": float(np.mean(((proba - onehot) ** 2).sum(axis=1))),
+        "ece": float(expected_calibration_error(y_true, proba, classes, n_bins=15)),
+    }
+
+
+def bootstrap_interval(
+    y_true: Any,
+    y_pred: Any,
+    classes: list[str],
+    *,
+    groups: Any = None,
+    metric: str = "macro_f1",
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """95% percentile interval of a metric, resampling whole groups when ``groups`` is given.
+
+    With a grouped split the articles of one outlet are not independent: resampling outlets, not
+    articles, gives an interval as wide as the evidence really is (few test outlets, wide interval).
+
+    Examples
+    --------
+    >>> bootstrap_interval(list("aabb"), list("aabb"), ["a", "b"], n_boot=50)
+    (1.0, 1.0)
+    """
+    y_true = np.asarray(y_true, dtype=object)
+    y_pred = np.asarray(y_pred, dtype=object)
+    if n_boot <= 0 or len(y_true) == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        units = [np.array([i]) for i in range(len(y_true))]
+    else:
+        groups = np.asarray(groups, dtype=object)
+        units = [np.flatnonzero(groups == g) for g in dict.fromkeys(groups.tolist())]
+    scores = []
+    for _ in range(n_boot):
+        picked = np.concatenate([units[i] for i in rng.integers(0, len(units), len(units))])
+        scores.append(classification_metrics(y_true[picked], y_pred[picked], classes)[metric])
+    low, high = np.percentile(scores, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def per_group_table(y_true: Any, y_pred: Any, groups: Any, classes: list[str]) -> pd.DataFrame:
+    """One row per group (e.g. outlet): n, accuracy and macro-F1 of its articles."""
+    import pandas as pd
+
+    y_true = np.asarray(y_true, dtype=object)
+    y_pred = np.asarray(y_pred, dtype=object)
+    groups = np.asarray(groups, dtype=object)
+    rows = []
+    for group in sorted(set(groups.tolist()), key=str):
+        mask = groups == group
+        scores = classification_metrics(y_true[mask], y_pred[mask], classes)
+        rows.append({"group": group, "n": int(mask.sum()), "accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]})
+    return pd.DataFrame(rows, columns=["group", "n", "accuracy", "macro_f1"])
+
+
+def majority_baseline() -> Any:
+    """The floor: always the most frequent training class."""
+    from sklearn.dummy import DummyClassifier
+
+    return DummyClassifier(strategy="most_frequent")
 
 
 def baseline_pipeline(seed: int, cleaner: Any = None) -> Pipeline:
@@ -229,27 +323,133 @@ def baseline_pipeline(seed: int, cleaner: Any = None) -> Pipeline:
     return Pipeline(steps)
 
 
-def confusion_figure(y_true: Any, y_pred: Any, classes: list[str], title: str) -> Figure:
-    """A confusion-matrix figure with counts and row-normalised shading."""
-    import matplotlib
+@dataclass
+class Report:
+    """Metrics, tables and figures of one model on one labelled set."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import confusion_matrix
+    metrics: dict[str, float]
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, Figure]
 
-    counts = confusion_matrix(y_true, y_pred, labels=classes)
-    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    size = 1.2 + 1.1 * len(classes)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
-    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(classes)):
-        for j in range(len(classes)):
-            ax.text(j, i, str(counts[i, j]), ha="center", va="center", color="white" if share[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, label="share of true class")
-    fig.tight_layout()
-    return fig
+
+def report(
+    y_true: Any,
+    proba: np.ndarray,
+    classes: list[str],
+    *,
+    groups: Any = None,
+    grouped: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
+    title: str = "",
+    proba_before: np.ndarray | None = None,
+) -> Report:
+    """The evaluation of one model on one labelled set: what ``framing train`` logs for its test
+    split and ``framing evaluate`` for a new corpus.
+
+    Parameters
+    ----------
+    y_true
+        True labels.
+    proba
+        Class probabilities, columns in the order of ``classes``.
+    classes
+        Class names.
+    groups
+        The group (outlet) of each article, for the per-group breakdown.
+    grouped
+        Resample whole groups for the 95% interval (the split held groups out).
+    n_boot
+        Bootstrap resamples (0: no interval).
+    seed
+        Bootstrap seed.
+    title
+        Plot titles start with it.
+    proba_before
+        Uncalibrated probabilities when ``proba`` is calibrated: metrics ``uncalibrated_*`` and a
+        before/after reliability diagram.
+
+    Returns
+    -------
+    Report
+        ``metrics`` (macro-F1 with ``macro_f1_low``/``macro_f1_high``, accuracy, balanced
+        accuracy, per-class P/R/F1, log-loss, Brier, ECE), ``tables["per_group"]`` and figures
+        ``confusion_matrix``, ``reliability`` and ``per_group``.
+    """
+    from framing.plots import confusion_figure, group_scores_figure, reliability_figure
+
+    y_true = np.asarray(y_true, dtype=object)
+    proba = np.asarray(proba, dtype=float)
+    y_pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    metrics = classification_metrics(y_true, y_pred, classes, proba)
+    low, high = bootstrap_interval(y_true, y_pred, classes, groups=groups if grouped else None, n_boot=n_boot, seed=seed)
+    metrics |= {"macro_f1_low": low, "macro_f1_high": high}
+    if proba_before is not None:
+        before = np.asarray(classes, dtype=object)[np.asarray(proba_before).argmax(axis=1)]
+        metrics |= {f"uncalibrated_{k}": v for k, v in classification_metrics(y_true, before, classes, proba_before).items() if k in ("macro_f1", "log_loss", "brier", "ece")}
+    figures = {
+        "confusion_matrix": confusion_figure(y_true, y_pred, classes, f"{title}{len(y_true)} articles"),
+        "reliability": reliability_figure(
+            y_true, proba_before if proba_before is not None else proba, classes, title=title.rstrip(": "), proba_after=proba if proba_before is not None else None
+        ),
+    }
+    tables: dict[str, pd.DataFrame] = {}
+    if groups is not None:
+        table = per_group_table(y_true, y_pred, groups, classes)
+        tables["per_group"] = table
+        figures["per_group"] = group_scores_figure(table, metric="macro_f1", group="group", title=f"{title}macro-F1 per outlet")
+    return Report(metrics=metrics, tables=tables, figures=figures)
+
+
+def evaluate_model(
+    model_uri: str,
+    data: DataConfig,
+    *,
+    experiment: str,
+    grouped: bool = True,
+    n_boot: int = 1000,
+    seed: int = 0,
+    report_line: Any = None,
+) -> tuple[str, dict[str, float]]:
+    """Evaluate a logged model on a labelled corpus and log the report as an MLflow run.
+
+    The same metrics, intervals, per-outlet table and plots as a training run's test split, for
+    example on a later month. Intervals resample whole outlets when ``grouped`` (articles of one
+    outlet are not independent evidence).
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The run id and the metrics (prefixed ``eval_``).
+    """
+    from framing import track
+    from framing.corpus import read_corpus
+
+    if data.label is None:
+        raise FramingError("framing evaluate needs the label field: set data.label in the config or pass --label.")
+    corpus = read_corpus(data)
+    records = corpus.records
+    if report_line is not None:
+        report_line(f"read {len(records)} records; {corpus.n_rejects} rejected")
+    model = track.load_model(model_uri)
+    predictions = model.predict(records[["text"]].reset_index(drop=True))
+    classes = [c[2:] for c in predictions.columns if c.startswith("p_")]
+    proba = predictions[[f"p_{c}" for c in classes]].to_numpy(dtype=float)
+    y_true = records[data.label].astype(str).to_numpy()
+    unknown = sorted(set(y_true) - set(classes))
+    if unknown:
+        raise FramingError(f"Got labels {unknown} in {data.label!r} that the model does not know; it predicts {classes}. Map them with data.label_map.")
+    has_outlet = records["outlet"].notna().all()
+    groups = records["outlet"].astype(str).to_numpy() if has_outlet else None
+    result = report(y_true, proba, classes, groups=groups, grouped=grouped and has_outlet, n_boot=n_boot, seed=seed, title=f"{data.label}, new data: ")
+    metrics = {f"eval_{k}": v for k, v in result.metrics.items()}
+    tags = {"framing.model_uri": model_uri, "framing.head": data.label, "framing.kind": "evaluate"}
+    with track.start_run(experiment, run_name=f"evaluate {model_uri}", tags=tags) as run_id:
+        track.log_params({"data.fingerprint": corpus.fingerprint(), "data.files": ", ".join(corpus.files), "model.uri": model_uri})
+        track.log_metrics(metrics | {"data.n_records": len(records), "data.n_rejects": corpus.n_rejects})
+        track.log_rejects(corpus.rejects)
+        for name, figure in result.figures.items():
+            track.log_figure(figure, f"plots/{name}.png")
+        for name, table in result.tables.items():
+            track.log_text(table.to_csv(index=False), f"tables/{name}.csv")
+    return run_id, metrics

@@ -101,11 +101,13 @@ def _experiment_id(name: str, uri: str) -> str:
 def start_run(experiment: str, run_name: str, tags: dict[str, str] | None = None) -> Iterator[str]:
     """Open a run in ``experiment`` (created if needed) and yield its id.
 
-    The run ends as FINISHED, or FAILED if the block raises.
+    Inside another open run, the new run is its child (nested). The run ends as FINISHED, or
+    FAILED if the block raises.
     """
     uri = configure()
     experiment_id = _experiment_id(experiment, uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as run:
+    nested = mlflow.active_run() is not None
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}, nested=nested) as run:
         yield run.info.run_id
 
 

@@ -1,4 +1,10 @@
-"""``framing train``: read, split, cross-validate, fit, evaluate, and log one MLflow run."""
+"""``framing train``: read, deduplicate, split, cross-validate, fit, calibrate, evaluate, log.
+
+Everything a run reports comes from one protocol: near-duplicates are removed before splitting,
+the test split holds out whole outlets (or the future), cross-validation folds follow the same
+grouping, calibration learns from out-of-fold predictions only, and the test split is read once,
+by the final model and the baselines.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from framing.config import Config, flatten
 from framing.errors import FramingError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TrainResult", "code_version", "train"]
 
@@ -30,6 +39,7 @@ class TrainResult:
     n_train: int
     n_test: int
     n_rejects: int
+    n_near_duplicates: int
     fingerprint: str
     cv_scores: list[float] = field(default_factory=list)
 
@@ -50,15 +60,69 @@ def code_version() -> dict[str, str]:
 def _say(message: str) -> None:
     from rich.console import Console
 
-    Console(stderr=True, highlight=False).print(message)
+    Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(message)
+
+
+def _texts(records: pd.DataFrame, rows: np.ndarray | None = None) -> list[str]:
+    column = records["text"] if rows is None else records["text"].iloc[rows]
+    return column.tolist()
+
+
+def _deduplicate(records: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Keep one article per near-duplicate cluster: the earliest, then the smallest id."""
+    from framing.dates import parse_dates
+    from framing.dedup import dedup
+
+    if not config.dedup.enabled or len(records) < 2:
+        return records, []
+    dates = parse_dates(records["published_at"]) if "published_at" in records else None
+    order = np.lexsort((records["id"].to_numpy(dtype=str), dates.fillna(np.datetime64("2262-01-01")).to_numpy())) if dates is not None else None
+    rank = np.empty(len(records), dtype=int)
+    if order is not None:
+        rank[order] = np.arange(len(records))
+    result = dedup(
+        _texts(records),
+        order=rank if order is not None else None,
+        threshold=config.dedup.threshold,
+        shingle=config.dedup.shingle,
+        num_perm=config.dedup.num_perm,
+    )
+    ids = records["id"].to_numpy(dtype=object)
+    kept_of_cluster = {int(result.cluster[i]): ids[i] for i in np.flatnonzero(result.keep)}
+    removed = [{"id": ids[i], "kept": kept_of_cluster[int(result.cluster[i])]} for i in np.flatnonzero(~result.keep)]
+    return records[result.keep].reset_index(drop=True), removed
+
+
+def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int) -> dict[str, float]:
+    """How well the model's own features tell the outlets apart (held-out part of the training side).
+
+    A high score means the features still carry the outlet's identity: a model could lean on it.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MaxAbsScaler
+
+    outlets = records["outlet"].astype(str).to_numpy()
+    names, counts = np.unique(outlets, return_counts=True)
+    keep = np.isin(outlets, names[counts >= 2])
+    if records["outlet"].isna().any() or len(names[counts >= 2]) < 2 or keep.sum() < 10:
+        return {}
+    steps = [step for name, step in pipeline.steps if name != "model"]
+    texts = _texts(records)
+    for step in steps:
+        texts = step.transform(texts)
+    X = MaxAbsScaler().fit_transform(texts)[keep]
+    y = outlets[keep]
+    train, test = train_test_split(np.arange(len(y)), test_size=0.3, random_state=seed, stratify=y)
+    probe = LogisticRegression(max_iter=2000, class_weight="balanced").fit(X[train], y[train])
+    from framing.evaluate import classification_metrics
+
+    score = classification_metrics(y[test], probe.predict(X[test]), sorted(set(y)))["macro_f1"]
+    return {"leakage_outlet_macro_f1": score, "leakage_outlet_chance": 1.0 / len(set(y))}
 
 
 def train(config: Config, *, config_path: str | Path | None = None, report: Callable[[str], None] = _say) -> TrainResult:
     """Train and evaluate the pipeline a config describes, logging everything to one MLflow run.
-
-    Steps: read the corpus (rejects counted), draw the held-out split, cross-validate on the
-    training side with the same grouping, fit on the training side, evaluate on the test side
-    beside a TF-IDF + logistic regression baseline, log the model and register it.
 
     Parameters
     ----------
@@ -83,11 +147,15 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         The data cannot be split as configured.
     """
     import yaml
+    from sklearn.base import clone
 
     from framing import track
+    from framing.calibration import CalibratedModel, fit_calibrators
     from framing.corpus import read_corpus
-    from framing.evaluate import baseline_pipeline, classification_metrics, confusion_figure, cv_splits, holdout_split
-    from framing.pipeline import build_pipeline
+    from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, holdout_split, majority_baseline
+    from framing.evaluate import report as evaluation_report
+    from framing.pipeline import build_pipeline, feature_names
+    from framing.plots import top_features_figure
 
     if config.data.label is None:
         raise FramingError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
@@ -97,13 +165,16 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     records = corpus.records.sort_values("id", kind="stable", ignore_index=True)
     label = config.data.label
     report(f"read {len(records)} records from {len(corpus.files)} file(s); {corpus.n_rejects} rejected")
+    records, near_duplicates = _deduplicate(records, config)
+    if config.dedup.enabled:
+        report(f"near-duplicates (threshold {config.dedup.threshold}): {len(near_duplicates)} removed, {len(records)} kept")
     y = records[label].astype(str).to_numpy()
     classes = list(config.data.classes) if config.data.classes else sorted(set(y))
     if len(set(y)) < 2:
         raise FramingError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
 
     split = holdout_split(records, y, config.split, config.seed)
-    train_records, test_records = records.iloc[split.train], records.iloc[split.test]
+    train_records, test_records = records.iloc[split.train].reset_index(drop=True), records.iloc[split.test].reset_index(drop=True)
     y_train, y_test = y[split.train], y[split.test]
     report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test ({len(split.test) / len(records):.0%})")
     gaps = {
@@ -117,6 +188,8 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     resolved = config.model_dump(mode="json")
     tags = {"framing.head": label, "framing.split": config.split.kind} | {f"framing.{k}": v for k, v in code_version().items()}
     tags |= {tag: ", ".join(missing) for tag, missing in gaps.items() if missing}
+    grouped = config.split.kind == "group"
+    has_outlet = records["outlet"].notna().all()
     with track.start_run(config.tracking.experiment, run_name=config.name, tags=tags) as run_id:
         track.log_params(flatten(resolved))
         track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
@@ -124,41 +197,99 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
             track.log_text(Path(config_path).read_text(encoding="utf-8"), f"config/{Path(config_path).name}")
         fingerprint = corpus.fingerprint()
         track.log_params({"data.fingerprint": fingerprint, "data.files": ", ".join(corpus.files), "model.classes": ", ".join(classes)})
-        track.log_metrics({"data.n_records": len(records), "data.n_rejects": corpus.n_rejects, "data.n_train": len(split.train), "data.n_test": len(split.test), "data.test_share": len(split.test) / len(records)})
-        track.log_rejects(corpus.rejects)
-        track.log_json(
-            {"kind": config.split.kind, "train_ids": train_records["id"].tolist(), "test_ids": test_records["id"].tolist()},
-            "data/split_manifest.json",
+        track.log_metrics(
+            {
+                "data.n_records": len(records),
+                "data.n_rejects": corpus.n_rejects,
+                "data.n_near_duplicates": len(near_duplicates),
+                "data.n_train": len(split.train),
+                "data.n_test": len(split.test),
+                "data.test_share": len(split.test) / len(records),
+            }
         )
+        track.log_rejects(corpus.rejects)
+        if near_duplicates:
+            track.log_json(near_duplicates, "data/near_duplicates.json")
+
+        def side(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            columns = ["id"] + [c for c in ("outlet", "published_at") if frame[c].notna().any()]
+            return frame[columns].to_dict(orient="records")
 
         cv_scores: list[float] = []
         folds = cv_splits(train_records, y_train, config.split, config.seed)
+        oof = np.full((len(train_records), len(classes)), np.nan)
         for number, fold in enumerate(folds, start=1):
-            model = build_pipeline(config).fit(train_records["text"].iloc[fold.train].tolist(), y_train[fold.train])
-            predicted = model.predict(train_records["text"].iloc[fold.test].tolist())
-            score = classification_metrics(y_train[fold.test], predicted, classes)["macro_f1"]
+            model = build_pipeline(config).fit(_texts(train_records, fold.train), y_train[fold.train])
+            proba = _aligned(model, _texts(train_records, fold.test), classes)
+            oof[fold.test] = proba
+            score = classification_metrics(y_train[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
             cv_scores.append(score)
             track.log_metrics({"cv_macro_f1": score}, step=number)
             report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
+        track.log_json(
+            {
+                "kind": config.split.kind,
+                "group_column": config.split.group_column if grouped else None,
+                "train": side(train_records),
+                "test": side(test_records),
+                "folds": [{"train_ids": train_records["id"].iloc[f.train].tolist(), "validation_ids": train_records["id"].iloc[f.test].tolist()} for f in folds],
+            },
+            "data/split_manifest.json",
+        )
 
-        pipeline = build_pipeline(config).fit(train_records["text"].tolist(), y_train)
-        predicted = pipeline.predict(test_records["text"].tolist())
-        metrics = {f"test_{k}": v for k, v in classification_metrics(y_test, predicted, classes).items()}
+        pipeline = build_pipeline(config).fit(_texts(train_records), y_train)
+        model: Any = pipeline
+        proba_test = _aligned(pipeline, _texts(test_records), classes)
+        proba_before = None
+        if config.calibration.method != "none":
+            seen = ~np.isnan(oof).any(axis=1)
+            calibrators = fit_calibrators(oof[seen], y_train[seen], classes, config.calibration.method)
+            model = CalibratedModel(pipeline, calibrators, config.calibration.method)
+            proba_before, proba_test = proba_test, _aligned(model, _texts(test_records), classes)
+            report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
+
+        test_groups = test_records["outlet"].astype(str).to_numpy() if has_outlet else None
+        result = evaluation_report(
+            y_test,
+            proba_test,
+            classes,
+            groups=test_groups,
+            grouped=grouped,
+            n_boot=config.evaluation.bootstrap,
+            seed=config.seed,
+            title=f"{label}, held-out {config.split.kind} split: ",
+            proba_before=proba_before,
+        )
+        metrics = {f"test_{k}": v for k, v in result.metrics.items()}
         if cv_scores:
             metrics |= {"cv_macro_f1_mean": float(np.mean(cv_scores)), "cv_macro_f1_std": float(np.std(cv_scores))}
 
-        baseline = baseline_pipeline(config.seed, pipeline.named_steps.get("clean")).fit(train_records["text"].tolist(), y_train)
-        baseline_metrics = classification_metrics(y_test, baseline.predict(test_records["text"].tolist()), classes)
-        metrics |= {f"baseline_tfidf_lr_test_{k}": v for k, v in baseline_metrics.items() if k in ("macro_f1", "accuracy")}
-        metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - baseline_metrics["macro_f1"]
+        baselines = {
+            "majority": majority_baseline().fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((len(y_test), 1))),
+            "tfidf_lr": baseline_pipeline(config.seed, pipeline.named_steps.get("clean")).fit(_texts(train_records), y_train).predict(_texts(test_records)),
+        }
+        for name, predicted in baselines.items():
+            scores = classification_metrics(y_test, predicted, classes)
+            metrics |= {f"baseline_{name}_test_{k}": scores[k] for k in ("macro_f1", "accuracy", "balanced_accuracy")}
+        best = max(metrics["baseline_majority_test_macro_f1"], metrics["baseline_tfidf_lr_test_macro_f1"])
+        metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - best
+
+        if config.evaluation.leakage_probe and has_outlet:
+            metrics |= _leakage_probe(pipeline, train_records, config.seed)
+        if config.evaluation.masking_probe and config.clean.enabled and config.clean.mask_self_names:
+            unmasked = clone(pipeline).set_params(clean__mask_self_names=False).fit(_texts(train_records), y_train)
+            unmasked_f1 = classification_metrics(y_test, unmasked.predict(_texts(test_records)), classes)["macro_f1"]
+            metrics |= {"leakage_unmasked_test_macro_f1": unmasked_f1, "leakage_masking_effect": unmasked_f1 - metrics["test_macro_f1"]}
         track.log_metrics(metrics)
-        track.log_figure(
-            confusion_figure(y_test, predicted, classes, f"{label}: held-out {config.split.kind} split, {len(y_test)} articles"),
-            "plots/confusion_matrix.png",
-        )
-        model_uri, version = track.log_model(
-            pipeline, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None
-        )
+
+        for name, figure in result.figures.items():
+            track.log_figure(figure, f"plots/{name}.png")
+        for name, table in result.tables.items():
+            track.log_text(table.to_csv(index=False), f"tables/{name}.csv")
+        booster = pipeline.named_steps["model"].booster_
+        gains = booster.feature_importance(importance_type="gain")
+        track.log_figure(top_features_figure(feature_names(pipeline), gains, k=config.evaluation.top_features, title=f"{label}: top features by gain"), "plots/top_features.png")
+        model_uri, version = track.log_model(model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None)
         track.log_metrics({"train_seconds": time.perf_counter() - started})
 
     return TrainResult(
@@ -171,6 +302,16 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         n_train=len(split.train),
         n_test=len(split.test),
         n_rejects=corpus.n_rejects,
+        n_near_duplicates=len(near_duplicates),
         fingerprint=fingerprint,
         cv_scores=cv_scores,
     )
+
+
+def _aligned(model: Any, texts: list[str], classes: list[str]) -> np.ndarray:
+    """``predict_proba`` with columns in the order of ``classes`` (zeros for a class the model never saw)."""
+    proba = np.asarray(model.predict_proba(texts), dtype=float)
+    out = np.zeros((len(texts), len(classes)))
+    for k, name in enumerate(model.classes_):
+        out[:, classes.index(str(name))] = proba[:, k]
+    return out

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from framing.config import SplitConfig
-from framing.evaluate import SplitError, classification_metrics, confusion_figure, cv_splits, holdout_split
+from framing.evaluate import SplitError, classification_metrics, cv_splits, holdout_split
 
 
 def records(n_outlets: int = 6, per_outlet: int = 10) -> tuple[pd.DataFrame, np.ndarray]:
@@ -103,7 +103,7 @@ def test_split_errors_say_what_to_change() -> None:
         holdout_split(frame, y, SplitConfig(kind="group"), seed=0)
     frame, y = records()
     frame.loc[0, "published_at"] = "Diperbarui kemarin"
-    with pytest.raises(SplitError, match=r"1 cannot be parsed \(e\.g\. 'Diperbarui kemarin'\)"):
+    with pytest.raises(SplitError, match=r"1 cannot be parsed \(e\.g\. 'Diperbarui kemarin'\)\. Fix or drop those rows"):
         holdout_split(frame, y, SplitConfig(kind="time"), seed=0)
     frame, y = records(n_outlets=1)
     with pytest.raises(SplitError, match="needs at least 2 distinct groups, got 1"):
@@ -113,7 +113,46 @@ def test_split_errors_say_what_to_change() -> None:
         holdout_split(frame, y, SplitConfig(kind="time", cutoff="2030-01-01"), seed=0)
 
 
-def test_confusion_figure_counts() -> None:
-    fig = confusion_figure(list("aab"), list("abb"), ["a", "b"], "t")
-    texts = sorted(t.get_text() for t in fig.axes[0].texts)
-    assert texts == ["0", "1", "1", "1"]
+def test_balanced_accuracy_and_probability_metrics_by_hand() -> None:
+    y = ["a", "a", "b", "b"]
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.5, 0.5]])
+    metrics = classification_metrics(y, ["a", "b", "b", "a"], ["a", "b"], proba)
+    assert metrics["balanced_accuracy"] == pytest.approx(0.5)  # recall a = 1/2, recall b = 1/2
+    # log-loss: -(ln .9 + ln .2 + ln .7 + ln .5) / 4
+    assert metrics["log_loss"] == pytest.approx(-(np.log(0.9) + np.log(0.2) + np.log(0.7) + np.log(0.5)) / 4)
+    # Brier: (0.01+0.01) + (0.64+0.64) + (0.09+0.09) + (0.25+0.25) = 1.98 -> / 4
+    assert metrics["brier"] == pytest.approx(1.98 / 4)
+
+
+def test_bootstrap_resamples_whole_groups() -> None:
+    from framing.evaluate import bootstrap_interval
+
+    # Outlet o1 is all right, outlet o2 all wrong: resampling outlets gives accuracy 0, .5 or 1.
+    y_true = ["a", "b", "a", "b"]
+    y_pred = ["a", "b", "b", "a"]
+    groups = ["o1", "o1", "o2", "o2"]
+    low, high = bootstrap_interval(y_true, y_pred, ["a", "b"], groups=groups, metric="accuracy", n_boot=400, seed=1)
+    assert (low, high) == (0.0, 1.0)
+    low_rows, high_rows = bootstrap_interval(y_true, y_pred, ["a", "b"], metric="accuracy", n_boot=400, seed=1)
+    assert 0.0 <= low_rows and high_rows <= 1.0
+    assert bootstrap_interval(y_true, y_pred, ["a", "b"], n_boot=0) != bootstrap_interval(y_true, y_pred, ["a", "b"], n_boot=0)  # nan
+
+
+def test_per_group_table() -> None:
+    from framing.evaluate import per_group_table
+
+    table = per_group_table(["a", "b", "a", "b"], ["a", "b", "b", "b"], ["x", "x", "y", "y"], ["a", "b"])
+    assert table.to_dict(orient="records") == [
+        {"group": "x", "n": 2, "accuracy": 1.0, "macro_f1": 1.0},
+        {"group": "y", "n": 2, "accuracy": 0.5, "macro_f1": pytest.approx(1 / 3)},
+    ]
+
+
+def test_report_has_interval_tables_and_figures() -> None:
+    from framing.evaluate import report
+
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    result = report(["a", "b", "a", "b"], proba, ["a", "b"], groups=["x", "x", "y", "y"], grouped=True, n_boot=100)
+    assert result.metrics["macro_f1"] == 1.0 and result.metrics["macro_f1_low"] == 1.0
+    assert set(result.figures) == {"confusion_matrix", "reliability", "per_group"}
+    assert result.tables["per_group"]["group"].tolist() == ["x", "y"]

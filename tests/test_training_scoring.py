@@ -66,7 +66,8 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     assert result.n_records == 70 and result.n_rejects == 2
     assert result.n_train + result.n_test == 70
     assert lines[0] == "read 70 records from 1 file(s); 2 rejected"
-    assert lines[1] == f"split group: {result.n_train} train, {result.n_test} test ({result.n_test / 70:.0%})"
+    assert lines[1] == "near-duplicates (threshold 0.8): 0 removed, 70 kept"
+    assert lines[2] == f"split group: {result.n_train} train, {result.n_test} test ({result.n_test / 70:.0%})"
     assert len(result.cv_scores) == 2
 
     client = MlflowClient(tracking_uri=uri)
@@ -78,7 +79,23 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     assert run.data.metrics["data.n_rejects"] == 2
     assert run.data.metrics["data.test_share"] == pytest.approx(result.n_test / 70)
     assert run.data.metrics["test_macro_f1"] == pytest.approx(result.metrics["test_macro_f1"])
-    assert {"baseline_tfidf_lr_test_macro_f1", "test_accuracy", "cv_macro_f1_mean"} <= set(run.data.metrics)
+    expected = {
+        "baseline_tfidf_lr_test_macro_f1",
+        "baseline_majority_test_macro_f1",
+        "test_accuracy",
+        "test_balanced_accuracy",
+        "test_log_loss",
+        "test_brier",
+        "test_ece",
+        "test_macro_f1_low",
+        "test_macro_f1_high",
+        "cv_macro_f1_mean",
+        "leakage_outlet_macro_f1",
+        "leakage_masking_effect",
+        "data.n_near_duplicates",
+    }
+    assert expected <= set(run.data.metrics)
+    assert run.data.metrics["test_macro_f1_low"] <= run.data.metrics["test_macro_f1"] <= run.data.metrics["test_macro_f1_high"]
     assert {f"test_f1_{c}" for c in ("supportive", "neutral", "critical")} <= set(run.data.metrics)
     if code_version():
         assert run.data.tags["framing.git_commit"] == code_version()["git_commit"]
@@ -86,13 +103,27 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     artifacts = {a.path for a in client.list_artifacts(result.run_id)} | {
         a.path for folder in ("config", "data", "plots") for a in client.list_artifacts(result.run_id, folder)
     }
-    assert {"config/resolved.yaml", "config/stance.yaml", "data/rejects.jsonl", "data/split_manifest.json", "plots/confusion_matrix.png"} <= artifacts
+    assert {
+        "config/resolved.yaml",
+        "config/stance.yaml",
+        "data/rejects.jsonl",
+        "data/split_manifest.json",
+        "plots/confusion_matrix.png",
+        "plots/reliability.png",
+        "plots/per_group.png",
+        "plots/top_features.png",
+    } <= artifacts
 
     local = Path(client.download_artifacts(result.run_id, "data"))
     rejects = [json.loads(line) for line in (local / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["location"], r["reason"].split(":")[0]) for r in rejects] == [("line 4", "empty text"), ("line 8", "broken JSON")]
     manifest = json.loads((local / "split_manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["train_ids"]) == result.n_train and len(manifest["test_ids"]) == result.n_test
+    assert len(manifest["train"]) == result.n_train and len(manifest["test"]) == result.n_test
+    assert len(manifest["folds"]) == 2
+    validated = sorted(i for fold in manifest["folds"] for i in fold["validation_ids"])
+    assert validated == sorted(row["id"] for row in manifest["train"])  # every training article validated once
+    test_ids = {row["id"] for row in manifest["test"]}
+    assert not test_ids & {i for fold in manifest["folds"] for i in fold["train_ids"] + fold["validation_ids"]}
 
 
 def test_split_manifest_holds_whole_outlets_out(trained, slice_path: Path) -> None:  # noqa: ANN001
@@ -106,8 +137,9 @@ def test_split_manifest_holds_whole_outlets_out(trained, slice_path: Path) -> No
         except json.JSONDecodeError:
             continue
         outlet_of[row["id"]] = row["outlet"]
-    train_outlets = {outlet_of[i] for i in manifest["train_ids"]}
-    test_outlets = {outlet_of[i] for i in manifest["test_ids"]}
+    train_outlets = {outlet_of[row["id"]] for row in manifest["train"]}
+    test_outlets = {outlet_of[row["id"]] for row in manifest["test"]}
+    assert test_outlets == {row["outlet"] for row in manifest["test"]}
     assert test_outlets and train_outlets.isdisjoint(test_outlets)
 
 
