@@ -29,6 +29,18 @@ _EXPORTS = {
     "score": "framing.scoring",
     "ScoreSummary": "framing.scoring",
     "DEMO_CORPUS": "framing.demo",
+    "TextCleaner": "framing.clean",
+    "CleanedText": "framing.clean",
+    "LexiconFeatures": "framing.features.lexicon",
+    "AttributionFeatures": "framing.features.attribution",
+    "StyleFeatures": "framing.features.style",
+    "CueFinder": "framing.cues",
+    "suggest_terms": "framing.suggest",
+    "near_duplicate_clusters": "framing.dedup",
+    "parse_dates": "framing.dates",
+    "evaluate_model": "framing.evaluate",
+    "run_experiment": "framing.experiment",
+    "CalibratedModel": "framing.calibration",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -208,8 +208,9 @@ class SplitConfig(_Section):
     set is one of ``round(1 / test_size)`` label-stratified group folds, so its share is close to
     ``test_size`` only when there are many groups (the run logs the share it got). ``time`` trains
     on articles published before ``cutoff`` and tests on the rest (without a cutoff, the latest
-    ``test_size`` share of dates is the test set). Dates are read as ISO 8601 first, then day-first
-    (``05/02/2024`` is 5 February).
+    ``test_size`` share of dates is the test set). Dates are read by :func:`framing.dates.parse_dates`
+    (ISO 8601, Indonesian and English month names, day-first numbers). A record without a readable
+    date stops a time split, unless ``drop_undated`` leaves it out (counted and logged).
     """
 
     kind: Literal["random", "group", "time"] = "group"
@@ -217,6 +218,7 @@ class SplitConfig(_Section):
     time_column: str = "published_at"
     test_size: float = Field(default=0.2, gt=0, le=0.5)
     cutoff: date | None = None
+    drop_undated: bool = False
     cv_folds: int = Field(default=5, ge=0)
 
     @field_validator("cv_folds")

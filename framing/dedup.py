@@ -14,7 +14,7 @@ How it works, and why:
   Python salts per process (``PYTHONHASHSEED``): the same texts give the same groups in every run.
 - MinHash: ``num_perm`` hash functions ``(a * x + b) mod p`` with the Mersenne prime ``p = 2**31 - 1``
   and ``1 <= a < p``, ``0 <= b < p`` drawn from ``seed``. Products stay below ``2**62``, so the
-  arithmetic is exact in ``int64``, and ``a`` ranges over the whole field: with a larger prime and a
+  arithmetic is exact in ``int64``, and ``a`` ranges over the whole field: with a larger prime and
   ``a`` kept small enough for 64 bits, ``a * x`` barely wraps, the minimum follows the smallest ``x``
   and unrelated texts look alike. The share of equal signature entries estimates the Jaccard
   similarity, with standard error ``sqrt(J * (1 - J) / num_perm)`` (0.035 at J = 0.8, 128 hashes);
@@ -22,6 +22,9 @@ How it works, and why:
 - LSH: signatures are cut into ``bands`` bands of ``rows`` entries; texts equal on a whole band are
   candidates, and a candidate pair is kept when its estimated similarity is ``>= threshold``.
   Groups are the connected components of kept pairs (union-find), labelled by their first text.
+  A candidate pair whose texts are already in one group is not verified again: the groups are the
+  same as with every pair verified, but a bucket of thousands of templated articles costs about a
+  verification per article instead of one per pair, and memory stays flat.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ _WORD = re.compile(r"\w+")
 _MERSENNE = (1 << 31) - 1
 # A pair of texts exactly at the threshold must become a candidate with at least this probability.
 _RECALL_AT_THRESHOLD = 0.99
-# Work arrays hold about this many shingle-by-hash entries (8 bytes each: 32 MB); texts are read
-# in batches of about this many entries' worth of tokens, so memory stays flat at any corpus size.
+# Work arrays (shingles x hashes, pairs x hashes) hold at most this many 4-byte entries, 16 MB;
+# texts are read in batches of half that many tokens per hash, so memory stays flat at any size.
 _WORK_ENTRIES = 1 << 22
 
 
@@ -64,9 +67,10 @@ class DedupResult:
     n_removed
         Number of texts dropped (``len(keep) - keep.sum()``).
     pairs
-        The verified pairs ``(i, j, similarity)`` with ``i < j`` that joined the groups, sorted.
-        Texts with identical MinHash signatures are paired with the first of them only (similarity
-        1.0), so a thousand exact copies give 999 pairs, not half a million.
+        Why the groups formed: verified pairs ``(i, j, similarity)``, ``i < j``, sorted, that each
+        joined two groups when found, so a group of ``k`` texts has ``k - 1`` pairs (a spanning
+        tree), not all of its up to ``k * (k - 1) / 2`` similar pairs. ``similarity`` is the estimated
+        Jaccard similarity (1.0 for identical signatures).
     """
 
     keep: np.ndarray
@@ -293,7 +297,9 @@ def _window_hashes(tokens: np.ndarray, width: int) -> np.ndarray:
 
 
 def _batches(texts: Sequence[str], shingle: int, batch_tokens: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Yield ``(first text index, shingle hashes, text offset of each shingle)`` per batch of texts.
+    """Yield ``(index of the batch's first text, shingle hashes, owner)`` per batch of texts.
+
+    ``owner`` gives, for each shingle, the index of its text within the batch, in ascending order.
 
     Texts without words contribute no shingle.
     """
@@ -351,7 +357,7 @@ def _permute(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     out = np.empty((len(values), len(a)), dtype=np.int32)
     values = values.astype(np.int64)
-    # Pieces of about 1 MB stay in cache across the three passes: about 30% faster than one go.
+    # Pieces of about 1 MB stay in cache across the three passes, which is faster than one go.
     piece = max(1, (1 << 17) // len(a))
     for lo in range(0, len(values), piece):
         work = values[lo : lo + piece, None] * a[None, :]
@@ -401,47 +407,108 @@ def _row_keys(block: np.ndarray) -> np.ndarray:
     return key
 
 
-def _bucket_pairs(keys: np.ndarray) -> np.ndarray:
-    """All pairs ``(i, j)``, ``i < j``, of rows with equal keys, as an ``(m, 2)`` array."""
-    by_key = np.argsort(keys, kind="stable")
-    sorted_keys = keys[by_key]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
-    size_of = np.repeat(sizes, sizes)
-    rank = np.arange(len(keys)) - np.repeat(starts, sizes)
-    found: list[np.ndarray] = []
-    active = np.flatnonzero(rank + 1 < size_of)
-    distance = 1
-    # Pair each member with the one `distance` places on in its bucket; work = number of pairs.
-    while len(active):
-        found.append(np.stack([by_key[active], by_key[active + distance]], axis=1))
-        distance += 1
-        active = active[rank[active] + distance < size_of[active]]
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    pairs.sort(axis=1)
-    return pairs
-
-
-def _union(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Union-find over ``n`` items: each root is the smallest index of its component."""
-    parent = np.arange(n)
-    if not len(pairs):
-        return parent
-    left, right = pairs[:, 0], pairs[:, 1]
+def _compress(parent: np.ndarray) -> np.ndarray:
+    """Point every item straight at its root."""
     while True:
-        while True:  # path compression, all at once
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-        root_left, root_right = parent[left], parent[right]
-        differ = root_left != root_right
-        if not differ.any():
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
             return parent
-        # Link the larger root under the smaller, so a root is always its component's minimum.
-        np.minimum.at(parent, np.maximum(root_left, root_right)[differ], np.minimum(root_left, root_right)[differ])
+        parent = grand
+
+
+def _hook(parent: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Union-find, vectorised: join the groups of each pair; a root stays its group's smallest item.
+
+    ``parent`` must be compressed (every item points at its root); the result is compressed too.
+    """
+    while len(left):
+        low, high = np.minimum(parent[left], parent[right]), np.maximum(parent[left], parent[right])
+        differ = low != high
+        if not differ.any():
+            break
+        # Several pairs may hook one root: the smallest target wins, the rest are retried.
+        np.minimum.at(parent, high[differ], low[differ])
+        parent = _compress(parent)
+        left, right = left[differ], right[differ]
+    return parent
+
+
+class _Linker:
+    """Verify candidate pairs and join their groups, skipping pairs already in one group.
+
+    Skipping is what keeps a big bucket (hundreds of templated articles sharing a band) from costing
+    a verification per pair in every band: once its members are joined, later pairs are free.
+    """
+
+    def __init__(self, signature: np.ndarray, threshold: float) -> None:
+        self.signature = signature
+        self.need = threshold * signature.shape[1] - 1e-9
+        self.parent = np.arange(len(signature))
+        self.chunk = max(1, _WORK_ENTRIES // signature.shape[1])
+        self.found: list[np.ndarray] = []  # rows (i, j, matches) of verified pairs, in the order found
+
+    def link(self, left: np.ndarray, right: np.ndarray) -> None:
+        for lo in range(0, len(left), self.chunk):
+            i, j = left[lo : lo + self.chunk], right[lo : lo + self.chunk]
+            apart = self.parent[i] != self.parent[j]
+            i, j = i[apart], j[apart]
+            matches = (self.signature[i] == self.signature[j]).sum(axis=1)
+            ok = matches >= self.need
+            if ok.any():
+                self.found.append(np.stack([i[ok], j[ok], matches[ok]], axis=1))
+                self.parent = _hook(self.parent, i[ok], j[ok])
+
+    def band(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Link the rows whose band ``keys`` are equal (``rows`` ascending, one key per row)."""
+        by_key = np.argsort(keys, kind="stable")
+        sorted_keys = keys[by_key]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        bucket = np.repeat(np.arange(len(starts)), sizes)
+        later = sizes[bucket] - (np.arange(len(keys)) - starts[bucket]) - 1  # members after each one
+        member = rows[by_key]
+        active = np.flatnonzero(later > 0)
+        # Pair each member with the ones 1, 2, ... places on in its bucket: near neighbours first, so
+        # chains join groups early and most farther pairs are skipped; the window widens while the
+        # number of pairs per round stays near `chunk`.
+        near, width = 1, 1
+        while len(active):
+            root = self.parent[member]
+            open_bucket = np.minimum.reduceat(root, starts) != np.maximum.reduceat(root, starts)
+            active = active[open_bucket[bucket[active]]]
+            if not len(active):
+                break
+            count = np.minimum(later[active] - near + 1, width)
+            offset = np.repeat(np.cumsum(count) - count, count)
+            position = np.repeat(active, count)
+            self.link(member[position], member[position + near + np.arange(len(position)) - offset])
+            near += width
+            active = active[later[active] >= near]
+            width = min(2 * width, max(1, self.chunk // max(1, len(active))))
+
+    def pairs(self) -> np.ndarray:
+        """The verified pairs that joined two groups, in the order found: ``(i, j, matches)`` rows.
+
+        Pairs verified in one round may close a loop; a sequential pass keeps a forest.
+        """
+        if not self.found:
+            return np.zeros((0, 3), dtype=np.int64)
+        found = np.concatenate(self.found)
+        root = list(range(len(self.parent)))
+
+        def find(item: int) -> int:
+            while root[item] != item:
+                root[item] = root[root[item]]
+                item = root[item]
+            return item
+
+        keep = []
+        for index, (i, j) in enumerate(found[:, :2].tolist()):
+            a, b = find(i), find(j)
+            if a != b:
+                root[max(a, b)] = min(a, b)
+                keep.append(index)
+        return found[keep]
 
 
 def _run(texts: Sequence[str], threshold: float, shingle: int, num_perm: int, bands: int | None, seed: int) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
@@ -449,40 +516,27 @@ def _run(texts: Sequence[str], threshold: float, shingle: int, num_perm: int, ba
         raise TypeError("Got a single string for texts, expected a sequence of documents, e.g. [text].")
     n_bands, rows = _check_arguments(threshold, shingle, num_perm, bands, seed)
     signature, signed = _signatures(texts, int(shingle), int(num_perm), int(seed))
-    n = len(texts)
+    cluster = np.arange(len(texts), dtype=np.int64)
     if len(signed) < 2:
-        return np.arange(n, dtype=np.int64), []
+        return cluster, []
+    linker = _Linker(signature, float(threshold))
 
-    # Texts with identical signatures: pair each with the first, verified equal row by row.
-    full = _row_keys(signature)
-    distinct, first_of, inverse = np.unique(full, return_index=True, return_inverse=True)
-    reps = np.sort(first_of)
-    same = np.flatnonzero(first_of[inverse] != np.arange(len(full)))
-    same = same[(signature[same] == signature[first_of[inverse[same]]]).all(axis=1)]
-    copies = np.stack([first_of[inverse[same]], same], axis=1)
+    # Identical signatures first, each text with the first of them (checked entry by entry, since
+    # the row keys could collide): cheap, and it keeps exact copies out of the LSH buckets.
+    _, first_of, inverse = np.unique(_row_keys(signature), return_index=True, return_inverse=True)
+    first_of = first_of[inverse.reshape(-1)]
+    same = np.flatnonzero(first_of != np.arange(len(signature)))
+    same = same[(signature[same] == signature[first_of[same]]).all(axis=1)]
+    linker.link(first_of[same], same)
+    distinct = np.setdiff1d(np.arange(len(signature)), same)
+    for band in range(n_bands):
+        linker.band(_row_keys(signature[distinct, band * rows : (band + 1) * rows]), distinct)
 
-    # LSH over one representative per signature, then verify the candidates.
-    found = [_bucket_pairs(_mix(_row_keys(signature[reps, band * rows : (band + 1) * rows]) ^ np.uint64(band))) for band in range(n_bands)]
-    # Rows of one pair met in several bands count once.
-    codes = np.unique(np.concatenate(found) @ np.array([len(reps), 1]))
-    candidates = reps[np.stack([codes // len(reps), codes % len(reps)], axis=1)]
-    need = threshold * num_perm - 1e-9
-    kept: list[np.ndarray] = []
-    agree: list[np.ndarray] = []
-    step = max(1, _WORK_ENTRIES // num_perm)
-    for lo in range(0, len(candidates), step):
-        chunk = candidates[lo : lo + step]
-        matches = (signature[chunk[:, 0]] == signature[chunk[:, 1]]).sum(axis=1)
-        ok = matches >= need
-        kept.append(chunk[ok])
-        agree.append(matches[ok])
-    linked = np.concatenate([copies, *kept]) if kept else copies
-    similarity = np.concatenate([np.full(len(copies), num_perm), *agree]) / num_perm if kept else np.ones(len(copies))
-
-    # Back from signed rows to text indices (texts without words have no row).
-    linked = signed[linked.astype(np.int64)].reshape(-1, 2)
+    # Back from signature rows to texts (texts without words have no row); rows follow text order,
+    # so a group's smallest row is its first text.
+    cluster[signed] = signed[linker.parent]
+    found = linker.pairs()
+    linked = signed[found[:, :2]]
     order = np.lexsort((linked[:, 1], linked[:, 0]))
-    linked, similarity = linked[order], similarity[order]
-    cluster = _union(n, linked)
-    pairs = [(int(i), int(j), float(s)) for (i, j), s in zip(linked.tolist(), similarity.tolist())]
-    return cluster.astype(np.int64), pairs
+    pairs = [(i, j, matches / num_perm) for (i, j), matches in zip(linked[order].tolist(), found[order, 2].tolist())]
+    return cluster, pairs

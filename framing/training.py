@@ -165,6 +165,14 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     records = corpus.records.sort_values("id", kind="stable", ignore_index=True)
     label = config.data.label
     report(f"read {len(records)} records from {len(corpus.files)} file(s); {corpus.n_rejects} rejected")
+    undated = 0
+    if config.split.kind == "time" and config.split.drop_undated:
+        from framing.dates import parse_dates
+
+        dated = parse_dates(records[config.split.time_column]).notna().to_numpy()
+        undated = int((~dated).sum())
+        records = records[dated].reset_index(drop=True)
+        report(f"left out {undated} records without a readable {config.split.time_column!r} (split.drop_undated)")
     records, near_duplicates = _deduplicate(records, config)
     if config.dedup.enabled:
         report(f"near-duplicates (threshold {config.dedup.threshold}): {len(near_duplicates)} removed, {len(records)} kept")
@@ -202,6 +210,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
                 "data.n_records": len(records),
                 "data.n_rejects": corpus.n_rejects,
                 "data.n_near_duplicates": len(near_duplicates),
+                "data.n_undated": undated,
                 "data.n_train": len(split.train),
                 "data.n_test": len(split.test),
                 "data.test_share": len(split.test) / len(records),

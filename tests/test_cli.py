@@ -123,3 +123,14 @@ def test_lexicon_suggest_ranks_terms_per_class(tmp_path: Path, mlflow_env: str) 
     assert supportive["rezim zionis"]["in_lexicon"] == "delegitimising_label"
     assert supportive["dikecam keras"]["in_lexicon"] == ""
     assert {r["class"] for r in table} == {"supportive", "critical"}
+
+
+def test_public_names_are_the_objects_not_modules() -> None:
+    import types
+
+    import framing
+    import framing.scoring  # noqa: F401 - importing submodules must not shadow the exports
+    import framing.training  # noqa: F401
+
+    for name in framing.__all__:
+        assert not isinstance(getattr(framing, name), types.ModuleType), name
