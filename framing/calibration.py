@@ -44,8 +44,9 @@ def fit_calibrators(proba: np.ndarray, y: Any, classes: list[str], method: str) 
         target = (y == name).astype(int)
         if target.min() == target.max():
             raise FramingError(
-                f"Calibration needs out-of-fold examples in and out of class {name!r}; the folds have "
-                f"{'only' if target.min() else 'no'} {name!r}. Use more folds or calibration.method=none."
+                f"Calibration needs out-of-fold examples in and out of class {name!r}; the folds' validation "
+                f"sides have {'only' if target.min() else 'no'} {name!r} (with a time split, the earliest block "
+                "is never validated). Change split.cv_folds or set calibration.method=none."
             )
         if method == "isotonic":
             calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(proba[:, k], target)
@@ -79,7 +80,8 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
     pipeline
         The fitted pipeline.
     calibrators
-        From :func:`fit_calibrators`, in the order of ``pipeline.classes_``.
+        From :func:`fit_calibrators`, one per class in the order of ``pipeline.classes_`` (fit them
+        on probability columns in that order).
     method
         ``sigmoid`` or ``isotonic``.
     """

@@ -31,8 +31,12 @@ SetOption = Annotated[
 def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     from rich.console import Console
 
-    # No markup: messages carry paths and globs such as news/[a-z]*.csv.
-    return Console(stderr=stderr, highlight=False, markup=False, soft_wrap=True)
+    # No markup: messages carry paths and globs such as news/[a-z]*.csv. Off a terminal (a log,
+    # a pipe), tables get room instead of being squeezed into 80 columns.
+    console = Console(stderr=stderr, highlight=False, markup=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -141,6 +145,7 @@ def evaluate(
             experiment=experiment,
             grouped=cfg.split.kind == "group" if cfg else True,
             n_boot=cfg.evaluation.bootstrap if cfg else 1000,
+            seed=cfg.seed if cfg else 0,
             report_line=_console(stderr=True).print,
         )
     except FramingError as exc:
@@ -225,13 +230,19 @@ def experiment_run(path: Annotated[Path, typer.Argument(help="Experiment YAML, e
         _fail(str(exc))
         return
     out = Table(title=Text(f"{path} (parent run {table.attrs.get('parent_run_id', '?')})"), title_justify="left")
-    metric_columns = [c for c in table.columns if c not in ("variant", "run_id", "test_macro_f1_low", "test_macro_f1_high", "baseline", "margin", "test_macro_f1")]
+    fixed = ("variant", "run_id", "test_macro_f1_low", "test_macro_f1_high", "baseline", "margin", "test_macro_f1", "error")
+    metric_columns = [c for c in table.columns if c not in fixed]
     for column in ["variant", "test macro-F1 [95% interval]", "baseline", "margin", *metric_columns]:
         out.add_column(column, justify="left" if column == "variant" else "right")
     for row in table.to_dict(orient="records"):
+        if row.get("error"):
+            out.add_row(Text(row["variant"]), Text(f"failed: {row['error']}"), *[""] * (2 + len(metric_columns)))
+            continue
         interval = f"{row['test_macro_f1']:.3f} [{row['test_macro_f1_low']:.3f}, {row['test_macro_f1_high']:.3f}]"
         out.add_row(Text(row["variant"]), interval, f"{row['baseline']:.3f}", f"{row['margin']:+.3f}", *(f"{row[c]:.3f}" for c in metric_columns))
     _console().print(out)
+    if (table["error"] != "").any():
+        raise typer.Exit(1)
 
 
 lexicon_app = typer.Typer(help="Grow the lexicons from your own data.", no_args_is_help=True)
@@ -246,24 +257,30 @@ def lexicon_suggest(
     top: Annotated[int, typer.Option(min=1, help="Terms per class.")] = 25,
     min_count: Annotated[int, typer.Option(min=1, help="Ignore terms seen fewer times in the corpus.")] = 5,
     json_: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    all_data: Annotated[bool, typer.Option("--all-data", help="Rank on the test split too (it then stops being a fair test).")] = False,
 ) -> None:
-    """Rank words and bigrams that separate the classes (log-odds with an informative Dirichlet prior)."""
+    """Rank words and bigrams that separate the classes (log-odds with an informative Dirichlet prior).
+
+    Only the training side of the config's split is read (after dedup), so terms chosen from the
+    ranking carry no information about the test split into later runs.
+    """
     from framing.config import load_config
-    from framing.corpus import read_corpus
     from framing.errors import FramingError
     from framing.pipeline import build_cleaner, build_family
     from framing.suggest import suggest_terms
+    from framing.training import prepare
 
     try:
         cfg = load_config(config, [*(set_ or []), f"data.label={label}", "data.classes=null"])
-        corpus = read_corpus(cfg.data)
-        texts = corpus.records["text"].tolist()
+        data = prepare(cfg, report=_console(stderr=True).print, config_path=config)
+        side = data.records if all_data else data.records.iloc[data.split.train]
+        texts = side["text"].tolist()
         cleaner = build_cleaner(cfg.clean)
         if cleaner is not None:
             texts = cleaner.fit(texts).transform(texts)
         lexicon = build_family(cfg.features, "lexicon")
         lexicon = lexicon.fit([]) if lexicon != "drop" else None
-        table = suggest_terms(texts, corpus.records[label].tolist(), lexicon=lexicon, top=top, min_count=min_count)
+        table = suggest_terms(texts, side[label].tolist(), lexicon=lexicon, top=top, min_count=min_count)
     except FramingError as exc:
         _fail(str(exc))
         return

@@ -338,7 +338,7 @@ def report(
     classes: list[str],
     *,
     groups: Any = None,
-    grouped: bool = False,
+    interval_groups: Any = None,
     n_boot: int = 1000,
     seed: int = 0,
     title: str = "",
@@ -357,8 +357,9 @@ def report(
         Class names.
     groups
         The group (outlet) of each article, for the per-group breakdown.
-    grouped
-        Resample whole groups for the 95% interval (the split held groups out).
+    interval_groups
+        The group of each article whose groups the split held out: the 95% interval resamples
+        whole groups (``None``: resample articles).
     n_boot
         Bootstrap resamples (0: no interval).
     seed
@@ -382,7 +383,7 @@ def report(
     proba = np.asarray(proba, dtype=float)
     y_pred = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
     metrics = classification_metrics(y_true, y_pred, classes, proba)
-    low, high = bootstrap_interval(y_true, y_pred, classes, groups=groups if grouped else None, n_boot=n_boot, seed=seed)
+    low, high = bootstrap_interval(y_true, y_pred, classes, groups=interval_groups, n_boot=n_boot, seed=seed)
     metrics |= {"macro_f1_low": low, "macro_f1_high": high}
     if proba_before is not None:
         before = np.asarray(classes, dtype=object)[np.asarray(proba_before).argmax(axis=1)]
@@ -397,7 +398,9 @@ def report(
     if groups is not None:
         table = per_group_table(y_true, y_pred, groups, classes)
         tables["per_group"] = table
-        figures["per_group"] = group_scores_figure(table, metric="macro_f1", group="group", title=f"{title}macro-F1 per outlet")
+        figures["per_group"] = group_scores_figure(
+            table.rename(columns={"group": "outlet"}), metric="macro_f1", group="outlet", title=f"{title}macro-F1 per outlet"
+        )
     return Report(metrics=metrics, tables=tables, figures=figures)
 
 
@@ -439,9 +442,11 @@ def evaluate_model(
     unknown = sorted(set(y_true) - set(classes))
     if unknown:
         raise FramingError(f"Got labels {unknown} in {data.label!r} that the model does not know; it predicts {classes}. Map them with data.label_map.")
-    has_outlet = records["outlet"].notna().all()
-    groups = records["outlet"].astype(str).to_numpy() if has_outlet else None
-    result = report(y_true, proba, classes, groups=groups, grouped=grouped and has_outlet, n_boot=n_boot, seed=seed, title=f"{data.label}, new data: ")
+    has_outlet = records["outlet"].notna().any()
+    groups = records["outlet"].fillna("(unknown)").astype(str).to_numpy() if has_outlet else None
+    result = report(
+        y_true, proba, classes, groups=groups, interval_groups=groups if grouped else None, n_boot=n_boot, seed=seed, title=f"{data.label}, new data: "
+    )
     metrics = {f"eval_{k}": v for k, v in result.metrics.items()}
     tags = {"framing.model_uri": model_uri, "framing.head": data.label, "framing.kind": "evaluate"}
     with track.start_run(experiment, run_name=f"evaluate {model_uri}", tags=tags) as run_id:

@@ -31,7 +31,8 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
     pandas.DataFrame
         One row per variant: ``variant``, ``run_id``, the file's ``metrics``, the test macro-F1's
         95% interval (``test_macro_f1_low``/``_high``), ``baseline`` (the stronger baseline's test
-        macro-F1) and ``margin`` over it.
+        macro-F1), ``margin`` over it, and ``error`` (empty, or why the variant failed; the other
+        variants still run).
     """
     import pandas as pd
 
@@ -46,25 +47,37 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
     with track.start_run(spec.experiment, run_name=f"experiment {Path(path).stem}", tags={"framing.kind": "experiment"}) as parent:
         for name, overrides in spec.variants.items():
             say(f"variant {name}: {' '.join(overrides) or '(base config)'}")
-            config = load_config(
-                spec.base,
-                [*spec.set, *overrides, f"tracking.experiment={spec.experiment}", f"name={name}"],
-            )
-            config = config.model_copy(update={"tracking": config.tracking.model_copy(update={"register_model": False})})
-            result = train(config, config_path=spec.base, report=lambda line, name=name: say(f"  [{name}] {line}"))
+            try:
+                config = load_config(spec.base, [*spec.set, *overrides])
+                # Set directly, not as --set text: a variant named "no" or "2024" stays a string.
+                config = config.model_copy(
+                    update={
+                        "name": name,
+                        "tracking": config.tracking.model_copy(update={"experiment": spec.experiment, "register_model": False}),
+                    }
+                )
+                result = train(config, config_path=spec.base, report=lambda line, name=name: say(f"  [{name}] {line}"))
+            except Exception as exc:  # noqa: BLE001 - one broken variant must not cost the others
+                say(f"variant {name} failed: {exc}")
+                rows.append({"variant": name, "run_id": None, "error": f"{type(exc).__name__}: {exc}"})
+                continue
             m = result.metrics
-            baseline = max(m.get("baseline_tfidf_lr_test_macro_f1", float("nan")), m.get("baseline_majority_test_macro_f1", float("nan")))
             row = {"variant": name, "run_id": result.run_id} | {k: m.get(k, float("nan")) for k in spec.metrics}
             row |= {
                 "test_macro_f1": m["test_macro_f1"],
                 "test_macro_f1_low": m.get("test_macro_f1_low", float("nan")),
                 "test_macro_f1_high": m.get("test_macro_f1_high", float("nan")),
-                "baseline": baseline,
+                "baseline": m["baseline_best_test_macro_f1"],
                 "margin": m["test_macro_f1_margin_over_baseline"],
+                "error": "",
             }
             rows.append(row)
         table = pd.DataFrame(rows)
         track.log_text(table.to_csv(index=False), "comparison.csv")
-        track.log_figure(comparison_figure(table, metric="test_macro_f1", title=f"{spec.experiment}: test macro-F1 by variant"), "comparison.png")
+        done = table[table["error"] == ""]
+        if not done.empty:
+            track.log_figure(comparison_figure(done, metric="test_macro_f1", title=f"{spec.experiment}: test macro-F1 by variant"), "comparison.png")
+        if len(done) < len(table):
+            track.set_tag("framing.failed_variants", ", ".join(table.loc[table["error"] != "", "variant"]))
     table.attrs["parent_run_id"] = parent
     return table

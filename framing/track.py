@@ -131,6 +131,10 @@ def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
     mlflow.log_metrics({metric_key(key): float(value) for key, value in metrics.items()}, step=step)
 
 
+def set_tag(key: str, value: str) -> None:
+    mlflow.set_tag(key, value)
+
+
 def log_text(text: str, artifact_file: str) -> None:
     mlflow.log_text(text, artifact_file)
 

@@ -23,7 +23,7 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TrainResult", "code_version", "train"]
+__all__ = ["Prepared", "TrainResult", "code_version", "prepare", "train"]
 
 
 @dataclass
@@ -69,19 +69,27 @@ def _texts(records: pd.DataFrame, rows: np.ndarray | None = None) -> list[str]:
 
 
 def _deduplicate(records: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Keep one article per near-duplicate cluster: the earliest, then the smallest id."""
+    """Keep one article per near-duplicate cluster: the earliest, then the smallest id.
+
+    Compared on the cleaned text: page furniture would otherwise hide syndicated copies that two
+    outlets dressed differently. (The cleaner learns nothing from data, so this leaks nothing.)
+    """
     from framing.dates import parse_dates
     from framing.dedup import dedup
+    from framing.pipeline import build_cleaner
 
     if not config.dedup.enabled or len(records) < 2:
         return records, []
-    dates = parse_dates(records["published_at"]) if "published_at" in records else None
+    column = config.split.time_column if config.split.time_column in records else "published_at"
+    dates = parse_dates(records[column]) if column in records else None
     order = np.lexsort((records["id"].to_numpy(dtype=str), dates.fillna(np.datetime64("2262-01-01")).to_numpy())) if dates is not None else None
     rank = np.empty(len(records), dtype=int)
     if order is not None:
         rank[order] = np.arange(len(records))
+    cleaner = build_cleaner(config.clean)
+    texts = [str(t) for t in cleaner.fit([]).transform(_texts(records))] if cleaner is not None else _texts(records)
     result = dedup(
-        _texts(records),
+        texts,
         order=rank if order is not None else None,
         threshold=config.dedup.threshold,
         shingle=config.dedup.shingle,
@@ -102,10 +110,11 @@ def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int) -> dict[str,
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MaxAbsScaler
 
-    outlets = records["outlet"].astype(str).to_numpy()
+    outlets = records["outlet"].fillna("(unknown)").astype(str).to_numpy()
     names, counts = np.unique(outlets, return_counts=True)
     keep = np.isin(outlets, names[counts >= 2])
-    if records["outlet"].isna().any() or len(names[counts >= 2]) < 2 or keep.sum() < 10:
+    n_outlets = len(names[counts >= 2])
+    if n_outlets < 2 or keep.sum() < 2 * n_outlets:
         return {}
     steps = [step for name, step in pipeline.steps if name != "model"]
     texts = _texts(records)
@@ -113,12 +122,74 @@ def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int) -> dict[str,
         texts = step.transform(texts)
     X = MaxAbsScaler().fit_transform(texts)[keep]
     y = outlets[keep]
-    train, test = train_test_split(np.arange(len(y)), test_size=0.3, random_state=seed, stratify=y)
+    # At least one held-out article per outlet, however long the tail of small outlets.
+    test_size = max(0.3, n_outlets / len(y))
+    if len(y) - round(test_size * len(y)) < n_outlets:
+        return {}
+    train, test = train_test_split(np.arange(len(y)), test_size=test_size, random_state=seed, stratify=y)
     probe = LogisticRegression(max_iter=2000, class_weight="balanced").fit(X[train], y[train])
     from framing.evaluate import classification_metrics
 
     score = classification_metrics(y[test], probe.predict(X[test]), sorted(set(y)))["macro_f1"]
     return {"leakage_outlet_macro_f1": score, "leakage_outlet_chance": 1.0 / len(set(y))}
+
+
+@dataclass
+class Prepared:
+    """The data of a run after reading, leaving out undated records, deduplicating and splitting."""
+
+    corpus: Any
+    records: pd.DataFrame
+    y: np.ndarray
+    classes: list[str]
+    split: Any
+    near_duplicates: list[dict[str, Any]]
+    undated: int
+
+
+def prepare(config: Config, *, report: Callable[[str], None] = _say, config_path: str | Path | None = None) -> Prepared:
+    """Read the corpus and apply the run's protocol up to the split (no model is fitted).
+
+    Records are sorted by id (the split then depends on the records alone, not on file order),
+    records without a readable date are left out when ``split.drop_undated``, near-duplicates are
+    removed, and the held-out split is drawn. ``framing lexicon suggest`` uses the same steps, so
+    it ranks terms on the training side only.
+
+    Raises
+    ------
+    FramingError
+        No label field is configured, or the data has fewer than 2 classes.
+    framing.evaluate.SplitError
+        The data cannot be split as configured.
+    """
+    from framing.corpus import read_corpus
+    from framing.dates import parse_dates
+    from framing.evaluate import SplitError, holdout_split
+
+    if config.data.label is None:
+        raise FramingError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
+    corpus = read_corpus(config.data)
+    records = corpus.records.sort_values("id", kind="stable", ignore_index=True)
+    label = config.data.label
+    report(f"read {len(records)} records from {len(corpus.files)} file(s); {corpus.n_rejects} rejected")
+    undated = 0
+    if config.split.drop_undated:
+        if config.split.time_column not in records:
+            raise SplitError(f"Got split.time_column={config.split.time_column!r}, but the records have no such field.")
+        dated = parse_dates(records[config.split.time_column]).notna().to_numpy()
+        undated = int((~dated).sum())
+        records = records[dated].reset_index(drop=True)
+        report(f"left out {undated} records without a readable {config.split.time_column!r} (split.drop_undated)")
+    records, near_duplicates = _deduplicate(records, config)
+    if config.dedup.enabled:
+        report(f"near-duplicates (threshold {config.dedup.threshold}): {len(near_duplicates)} removed, {len(records)} kept")
+    y = records[label].astype(str).to_numpy()
+    classes = list(config.data.classes) if config.data.classes else sorted(set(y))
+    if len(set(y)) < 2:
+        raise FramingError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
+    split = holdout_split(records, y, config.split, config.seed)
+    report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test ({len(split.test) / len(records):.0%})")
+    return Prepared(corpus, records, y, classes, split, near_duplicates, undated)
 
 
 def train(config: Config, *, config_path: str | Path | None = None, report: Callable[[str], None] = _say) -> TrainResult:
@@ -150,41 +221,17 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     from sklearn.base import clone
 
     from framing import track
-    from framing.calibration import CalibratedModel, fit_calibrators
-    from framing.corpus import read_corpus
-    from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, holdout_split, majority_baseline
+    from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, majority_baseline
     from framing.evaluate import report as evaluation_report
     from framing.pipeline import build_pipeline, feature_names
     from framing.plots import top_features_figure
 
-    if config.data.label is None:
-        raise FramingError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
     started = time.perf_counter()
-    corpus = read_corpus(config.data)
-    # Sorted by id, the split depends on the records alone, not on the order of files and lines.
-    records = corpus.records.sort_values("id", kind="stable", ignore_index=True)
-    label = config.data.label
-    report(f"read {len(records)} records from {len(corpus.files)} file(s); {corpus.n_rejects} rejected")
-    undated = 0
-    if config.split.kind == "time" and config.split.drop_undated:
-        from framing.dates import parse_dates
-
-        dated = parse_dates(records[config.split.time_column]).notna().to_numpy()
-        undated = int((~dated).sum())
-        records = records[dated].reset_index(drop=True)
-        report(f"left out {undated} records without a readable {config.split.time_column!r} (split.drop_undated)")
-    records, near_duplicates = _deduplicate(records, config)
-    if config.dedup.enabled:
-        report(f"near-duplicates (threshold {config.dedup.threshold}): {len(near_duplicates)} removed, {len(records)} kept")
-    y = records[label].astype(str).to_numpy()
-    classes = list(config.data.classes) if config.data.classes else sorted(set(y))
-    if len(set(y)) < 2:
-        raise FramingError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
-
-    split = holdout_split(records, y, config.split, config.seed)
+    data = prepare(config, report=report, config_path=config_path)
+    corpus, records, y, classes, split = data.corpus, data.records, data.y, data.classes, data.split
+    near_duplicates, undated, label = data.near_duplicates, data.undated, config.data.label
     train_records, test_records = records.iloc[split.train].reset_index(drop=True), records.iloc[split.test].reset_index(drop=True)
     y_train, y_test = y[split.train], y[split.test]
-    report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test ({len(split.test) / len(records):.0%})")
     gaps = {
         "framing.classes_missing_from_train": sorted(set(classes) - set(y_train)),
         "framing.classes_missing_from_test": sorted(set(classes) - set(y_test)),
@@ -197,7 +244,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     tags = {"framing.head": label, "framing.split": config.split.kind} | {f"framing.{k}": v for k, v in code_version().items()}
     tags |= {tag: ", ".join(missing) for tag, missing in gaps.items() if missing}
     grouped = config.split.kind == "group"
-    has_outlet = records["outlet"].notna().all()
+    has_outlet = records["outlet"].notna().any()
     with track.start_run(config.tracking.experiment, run_name=config.name, tags=tags) as run_id:
         track.log_params(flatten(resolved))
         track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
@@ -252,18 +299,19 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         proba_before = None
         if config.calibration.method != "none":
             seen = ~np.isnan(oof).any(axis=1)
-            calibrators = fit_calibrators(oof[seen], y_train[seen], classes, config.calibration.method)
-            model = CalibratedModel(pipeline, calibrators, config.calibration.method)
+            model = _calibrated(pipeline, oof[seen], y_train[seen], classes, config.calibration.method)
             proba_before, proba_test = proba_test, _aligned(model, _texts(test_records), classes)
             report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
 
-        test_groups = test_records["outlet"].astype(str).to_numpy() if has_outlet else None
+        # Per-outlet breakdown; the interval resamples the groups the split held out.
+        test_outlets = test_records["outlet"].fillna("(unknown)").astype(str).to_numpy() if has_outlet else None
+        held_out = test_records[config.split.group_column].astype(str).to_numpy() if grouped else None
         result = evaluation_report(
             y_test,
             proba_test,
             classes,
-            groups=test_groups,
-            grouped=grouped,
+            groups=test_outlets,
+            interval_groups=held_out,
             n_boot=config.evaluation.bootstrap,
             seed=config.seed,
             title=f"{label}, held-out {config.split.kind} split: ",
@@ -280,16 +328,23 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         for name, predicted in baselines.items():
             scores = classification_metrics(y_test, predicted, classes)
             metrics |= {f"baseline_{name}_test_{k}": scores[k] for k in ("macro_f1", "accuracy", "balanced_accuracy")}
-        best = max(metrics["baseline_majority_test_macro_f1"], metrics["baseline_tfidf_lr_test_macro_f1"])
-        metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - best
+        metrics["baseline_best_test_macro_f1"] = max(metrics["baseline_majority_test_macro_f1"], metrics["baseline_tfidf_lr_test_macro_f1"])
+        metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - metrics["baseline_best_test_macro_f1"]
+        track.log_metrics(metrics)  # before the probes: a failing probe must not lose the result
 
+        probes: dict[str, float] = {}
         if config.evaluation.leakage_probe and has_outlet:
-            metrics |= _leakage_probe(pipeline, train_records, config.seed)
+            probes |= _leakage_probe(pipeline, train_records, config.seed)
+            if not probes:
+                report("leakage probe skipped: too few outlets with at least 2 training articles")
         if config.evaluation.masking_probe and config.clean.enabled and config.clean.mask_self_names:
             unmasked = clone(pipeline).set_params(clean__mask_self_names=False).fit(_texts(train_records), y_train)
             unmasked_f1 = classification_metrics(y_test, unmasked.predict(_texts(test_records)), classes)["macro_f1"]
-            metrics |= {"leakage_unmasked_test_macro_f1": unmasked_f1, "leakage_masking_effect": unmasked_f1 - metrics["test_macro_f1"]}
-        track.log_metrics(metrics)
+            # Against the uncalibrated score: the unmasked model is not calibrated either.
+            masked_f1 = metrics.get("test_uncalibrated_macro_f1", metrics["test_macro_f1"])
+            probes |= {"leakage_unmasked_test_macro_f1": unmasked_f1, "leakage_masking_effect": unmasked_f1 - masked_f1}
+        track.log_metrics(probes)
+        metrics |= probes
 
         for name, figure in result.figures.items():
             track.log_figure(figure, f"plots/{name}.png")
@@ -315,6 +370,17 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         fingerprint=fingerprint,
         cv_scores=cv_scores,
     )
+
+
+def _calibrated(pipeline: Any, oof: np.ndarray, y: np.ndarray, classes: list[str], method: str) -> Any:
+    """Wrap ``pipeline`` with calibrators fitted on out-of-fold probabilities ``oof`` (columns in
+    the order of ``classes``). The calibrators act on the pipeline's own columns (its sorted
+    ``classes_``), so the columns are reordered first."""
+    from framing.calibration import CalibratedModel, fit_calibrators
+
+    own = [str(c) for c in pipeline.classes_]
+    calibrators = fit_calibrators(oof[:, [classes.index(c) for c in own]], y, own, method)
+    return CalibratedModel(pipeline, calibrators, method)
 
 
 def _aligned(model: Any, texts: list[str], classes: list[str]) -> np.ndarray:

@@ -49,5 +49,5 @@ def test_calibration_errors() -> None:
     oof = np.array([[0.6, 0.4], [0.7, 0.3]])
     with pytest.raises(FramingError, match=r"Got calibration\.method='beta', expected one of \['sigmoid', 'isotonic'\]"):
         fit_calibrators(oof, ["a", "b"], ["a", "b"], "beta")
-    with pytest.raises(FramingError, match=r"out-of-fold examples in and out of class 'a'; the folds have only 'a'"):
+    with pytest.raises(FramingError, match=r"out-of-fold examples in and out of class 'a'; the folds' validation sides have only 'a'"):
         fit_calibrators(oof, ["a", "a"], ["a", "b"], "sigmoid")

@@ -112,7 +112,7 @@ def test_lexicon_suggest_ranks_terms_per_class(tmp_path: Path, mlflow_env: str) 
     rows += [{"id": f"c{i}", "text": "Sanksi baru diumumkan terhadap Teheran dan Moskwa hari ini.", "stance": "critical"} for i in range(6)]
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    args = ["lexicon", "suggest", "-c", str(ROOT / "configs" / "stance.yaml"), "--label", "stance", "--set", f"data.paths={data}", "--top", "30", "--json"]
+    args = ["lexicon", "suggest", "-c", str(ROOT / "configs" / "stance.yaml"), "--label", "stance", "--set", f"data.paths={data}", "--top", "30", "--json", "--all-data", "--set", "split.kind=random", "--set", "dedup.enabled=false"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     table = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]

@@ -124,10 +124,82 @@ def test_experiment_runs_variants_as_children_and_compares(store: str, corpus_pa
     )
     table = run_experiment(spec)
     assert table["variant"].tolist() == ["all", "no_lexicon"]
-    assert (table["margin"] == table["test_macro_f1"] - table["baseline"]).all()
     client = MlflowClient(tracking_uri=store)
     parent = table.attrs["parent_run_id"]
-    for run_id in table["run_id"]:
-        assert client.get_run(run_id).data.tags["mlflow.parentRunId"] == parent
+    for row in table.to_dict(orient="records"):
+        child = client.get_run(row["run_id"])
+        assert child.data.tags["mlflow.parentRunId"] == parent
+        # The terminal table shows what the child run logged.
+        assert row["margin"] == pytest.approx(child.data.metrics["test_macro_f1_margin_over_baseline"])
+        assert row["baseline"] == pytest.approx(child.data.metrics["baseline_best_test_macro_f1"])
+        assert row["test_macro_f1_low"] == pytest.approx(child.data.metrics["test_macro_f1_low"])
     assert {a.path for a in client.list_artifacts(parent)} >= {"comparison.csv", "comparison.png"}
     assert client.search_registered_models(filter_string="name='framing-stance'") == []  # variants are not registered
+
+
+def test_calibration_follows_the_models_class_order_not_the_configs() -> None:
+    import numpy as np
+
+    from framing.training import _calibrated
+
+    class Sorted:
+        classes_ = np.array(["a", "b"], dtype=object)  # LightGBM sorts its classes
+
+        def predict_proba(self, texts: list[str]) -> np.ndarray:
+            return np.array([[0.9, 0.1] if t == "a-ish" else [0.1, 0.9] for t in texts])
+
+    # Out-of-fold probabilities in the config's order ["b", "a"], and reliable: column "a" high means "a".
+    oof = np.array([[0.1, 0.9]] * 10 + [[0.9, 0.1]] * 10)
+    y = np.array(["a"] * 10 + ["b"] * 10, dtype=object)
+    model = _calibrated(Sorted(), oof, y, ["b", "a"], "isotonic")
+    assert model.predict(["a-ish", "b-ish"]).tolist() == ["a", "b"]
+    np.testing.assert_allclose(model.predict_proba(["a-ish"]), [[1.0, 0.0]])
+
+
+def test_leakage_probe_survives_a_long_tail_of_small_outlets() -> None:
+    from framing.pipeline import build_pipeline
+    from framing.training import _leakage_probe
+
+    config = load_config(ROOT / "configs" / "stance.yaml", [*SMALL, "features.word.min_df=1"])
+    texts = [f"Artikel nomor {i} dari media {i % 13} tentang Teheran." for i in range(30)]
+    outlets = [f"o{i}" for i in range(12) for _ in range(2)] + ["big"] * 6
+    labels = ["supportive", "neutral", "critical"] * 10
+    pipeline = build_pipeline(config).fit(texts, labels)
+    records = pd.DataFrame({"text": texts, "outlet": outlets})
+    probe = _leakage_probe(pipeline, records, seed=0)
+    assert probe["leakage_outlet_chance"] == 1 / 13
+    assert 0.0 <= probe["leakage_outlet_macro_f1"] <= 1.0
+    assert _leakage_probe(pipeline, records.assign(outlet="one"), seed=0) == {}
+
+
+def test_prepare_leaves_out_undated_records(tmp_path: Path) -> None:
+    from framing.training import prepare
+
+    rows = [{"id": f"a{i}", "text": f"Teks {i} tentang Moskwa dan Teheran hari ini.", "stance": ["neutral", "critical"][i % 2], "published_at": f"2024-0{1 + i % 9}-10"} for i in range(12)]
+    rows[3]["published_at"] = "Tidak ditemukan"
+    path = write_jsonl(tmp_path / "d.jsonl", rows)
+    config = load_config(ROOT / "configs" / "stance.yaml", [f"data.paths={path}", "split.kind=time", "split.drop_undated=true", "data.classes=null"])
+    lines: list[str] = []
+    data = prepare(config, report=lines.append)
+    assert data.undated == 1 and len(data.records) == 11
+    assert lines[1] == "left out 1 records without a readable 'published_at' (split.drop_undated)"
+    assert "a3" not in set(data.records["id"])
+
+
+def test_a_failing_variant_does_not_stop_the_others(store: str, corpus_path: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "exp.yaml"
+    spec.write_text(
+        f"base: {ROOT / 'configs' / 'stance.yaml'}\n"
+        "experiment: exp-fail-tests\n"
+        f"set: {json.dumps([*SMALL, f'data.paths={corpus_path}', 'split.cv_folds=0', 'evaluation.masking_probe=false'])}\n"
+        "variants:\n  \"no\": []\n  broken: [split.group_column=url]\n  after: [features.style.enabled=false]\n",
+        encoding="utf-8",
+    )
+    table = run_experiment(spec)
+    assert table["variant"].tolist() == ["no", "broken", "after"]  # "no" stays a name, not YAML false
+    assert table["error"].tolist()[0] == "" and table["error"].tolist()[2] == ""
+    assert table["error"].tolist()[1].startswith("SplitError: split.kind=group needs 'url' in every record")
+    client = MlflowClient(tracking_uri=store)
+    parent = client.get_run(table.attrs["parent_run_id"])
+    assert parent.info.status == "FINISHED" and parent.data.tags["framing.failed_variants"] == "broken"
+    assert client.get_run(table["run_id"].iloc[0]).info.run_name == "no"

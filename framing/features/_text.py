@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,11 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "CONFIGS",
-    "Span",
     "TextFeatures",
     "check_documents",
     "count_tokens",
     "lower_same_length",
     "per_thousand",
-    "token_spans",
     "trie_pattern",
 ]
 
@@ -35,15 +32,6 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 # A token: letters/digits, with inner hyphens (reduplication: "negara-negara") and apostrophes.
 TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
-
-
-@dataclass(frozen=True)
-class Span:
-    """A stretch of a document: ``text == document[start:end]``."""
-
-    start: int
-    end: int
-    text: str
 
 
 def check_documents(X: Any) -> list[str]:
@@ -104,11 +92,6 @@ def trie_pattern(words: list[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return emit(root) or "(?!)"
-
-
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the tokens of ``text``."""
-    return [m.span() for m in TOKEN.finditer(text)]
 
 
 def count_tokens(text: str) -> int:
