@@ -20,6 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from framing.clean import TextCleaner  # noqa: E402
 from framing.corpus import CorpusReader  # noqa: E402
 from framing.demo import DEMO_CORPUS  # noqa: E402
+from framing.features._text import count_tokens  # noqa: E402
 from framing.features.attribution import AttributionFeatures  # noqa: E402
 from framing.features.lexicon import LexiconFeatures  # noqa: E402
 from framing.features.style import StyleFeatures  # noqa: E402
@@ -37,6 +38,7 @@ def texts() -> tuple[str, list[str]]:
 def best_seconds(work, repeat: int) -> float:  # noqa: ANN001
     best = float("inf")
     for _ in range(repeat):
+        count_tokens.cache_clear()  # every repeat starts cold, as a new batch would
         started = time.perf_counter()
         work()
         best = min(best, time.perf_counter() - started)
@@ -55,14 +57,15 @@ def main() -> None:
 
     floor = best_seconds(lambda: [word.findall(d.lower()) for d in docs], args.repeat)
     timings = {type(e).__name__: best_seconds(lambda e=e: e.transform(docs), args.repeat) for e in extractors}
-    together = sum(timings.values())
+    # As a feature union runs them: one after the other over the same batch.
+    together = best_seconds(lambda: [e.transform(docs) for e in extractors], args.repeat)
     cleaning = best_seconds(lambda: cleaner.transform(docs), args.repeat)
 
     print(f"{name}: {len(docs):,} articles, {megabytes:.1f} MB, best of {args.repeat}")
     print(f"  floor re.findall(r'\\w+', lower): {megabytes / floor:7.1f} MB/s")
     for label, seconds in timings.items():
         print(f"  {label:<22} {megabytes / seconds:7.1f} MB/s")
-    print(f"  domain extractors together: {megabytes / together:7.1f} MB/s  ({together / floor:.1f}x the floor; target >= 10 MB/s, <= 6x)")
+    print(f"  domain extractors together (one batch, as in the pipeline): {megabytes / together:7.1f} MB/s  ({together / floor:.1f}x the floor; target >= 10 MB/s, <= 6x)")
     print(f"  TextCleaner (not in the target): {megabytes / cleaning:7.1f} MB/s")
 
 

@@ -19,7 +19,9 @@ from framing.features._text import CONFIGS, TextFeatures, count_tokens, lower_sa
 
 __all__ = ["StyleFeatures"]
 
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"'”’»)]|$)")
+# "[.!?][.!?]*" rather than "[.!?]+": a pattern that starts with a character class (not a
+# repeat) lets the regex engine jump between punctuation marks in C (~2x faster split).
+_SENTENCE_END = re.compile(r"[.!?][.!?]*(?=[\s\"'”’»)]|$)")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _QUOTES = {"straight": '"', "curly": "“”", "guillemet": "«»", "single": "‘’"}
 _FIRST_PLURAL = ("kita", "kami")
@@ -68,8 +70,16 @@ class StyleFeatures(TextFeatures):
             raise FramingError(f"{path}: key 'evaluative': expected a non-empty list of words.")
         # One scan of the lower-cased text finds first-person plurals (group 1) and evaluative
         # words; a trie-shaped alternation lets the regex engine fail fast at most positions.
+        # The leading word boundary is written as a consumed non-word character ("\W"): a pattern
+        # that starts with a character class lets the engine skip in C to the next non-word
+        # character instead of trying every position (~25% faster). When every form starts with a
+        # word character, "\W" + form matches exactly where "\b" + form does one character later;
+        # _transform_one scans " " + text so that a form at the very start is found too.
         forms = sorted({" ".join(w.lower().split()) for w in words} - set(_FIRST_PLURAL))
-        self.words_ = re.compile(rf"\b(?:({'|'.join(_FIRST_PLURAL)})|{trie_pattern(forms)})(?:nya|lah|pun)?\b")
+        # (A form starting with a non-word character keeps "\b"; the leading space changes nothing
+        # for "\b" either.)
+        lead = r"\W" if all(re.match(r"\w", form) for form in forms) else r"\b"
+        self.words_ = re.compile(rf"{lead}(?:({'|'.join(_FIRST_PLURAL)})|{trie_pattern(forms)})(?:nya|lah|pun)?\b")
         self.kinds_: tuple[str, ...] = ()
         if self.cleaning_counts:
             from framing.clean import COUNT_KINDS
@@ -96,7 +106,7 @@ class StyleFeatures(TextFeatures):
         # Lengths in characters: splitting every sentence into words again would halve the speed.
         sentence_lengths = [len(s) for s in _SENTENCE_END.split(doc) if s and not s.isspace()]
         paragraph_lengths = [len(p) for p in _PARAGRAPH.split(doc) if p and not p.isspace()]
-        plural = self.words_.findall(lower_same_length(doc))
+        plural = self.words_.findall(" " + lower_same_length(doc))
         n_plural = sum(1 for word in plural if word)
         counts: dict[str, Any] = getattr(doc, "counts", {}) or {}
         return [
