@@ -39,6 +39,11 @@ def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     return console
 
 
+def _needs_config(set_: list[str] | None, config: Path | None) -> None:
+    if set_ and config is None:
+        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+
+
 def _fail(message: str, code: int = 2) -> None:
     from rich.text import Text
 
@@ -102,8 +107,7 @@ def score(
     from framing.errors import FramingError
     from framing.scoring import score as run_scoring
 
-    if set_ and config is None:
-        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+    _needs_config(set_, config)
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
@@ -131,8 +135,7 @@ def evaluate(
     from framing.errors import FramingError
     from framing.evaluate import evaluate_model
 
-    if set_ and config is None:
-        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+    _needs_config(set_, config)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
         section = cfg.data.model_copy(update={"paths": list(data)}) if cfg else DataConfig(paths=list(data), label=label)
@@ -175,8 +178,7 @@ def features(
     from framing.cues import CueFinder
     from framing.errors import FramingError
 
-    if set_ and config is None:
-        _fail(f"Got --set {' '.join(set_)} without --config: overrides apply to a config file.")
+    _needs_config(set_, config)
     console = _console()
     try:
         cfg = load_config(config, set_ or []) if config is not None else None

@@ -141,6 +141,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             out[row] = self._transform_one(doc)
         return out
 
+    def _check_text(self, text: Any) -> None:
+        """What ``find`` needs: a fitted extractor and one document."""
+        check_is_fitted(self, "names_")
+        if not isinstance(text, str):
+            raise TypeError(f"Got text of type {type(text).__name__}, expected a str (one document).")
+
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "names_")
         return np.asarray([f"{self.family}__{name}" for name in self.names_], dtype=object)

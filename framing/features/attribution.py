@@ -45,8 +45,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sklearn.utils.validation import check_is_fitted
-
 from framing.errors import FramingError
 from framing.features._text import CONFIGS, TextFeatures, count_tokens, lower_same_length, per_thousand, trie_pattern
 
@@ -276,9 +274,7 @@ class AttributionFeatures(TextFeatures):
         sklearn.exceptions.NotFittedError
             The extractor has not been fitted.
         """
-        check_is_fitted(self, "names_")
-        if not isinstance(text, str):
-            raise TypeError(f"Got text of type {type(text).__name__}, expected a str (one document).")
+        self._check_text(text)
         return self._find(text)
 
     def _find(self, text: str) -> list[Attribution]:

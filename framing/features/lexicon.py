@@ -374,11 +374,7 @@ class LexiconFeatures(TextFeatures):
         TypeError
             ``text`` is not a string.
         """
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "pattern_")
-        if not isinstance(text, str):
-            raise TypeError(f"Got text of type {type(text).__name__}, expected a str (one document).")
+        self._check_text(text)
         lexicon, groups = self.lexicon_, self.group_terms_
         hits = []
         for match in self._scan(text):
