@@ -33,6 +33,7 @@ __all__ = [
     "LexiconConfig",
     "StyleConfig",
     "ModelConfig",
+    "ScoringConfig",
     "SplitConfig",
     "TfidfConfig",
     "TrackingConfig",
@@ -198,6 +199,9 @@ class ModelConfig(_Section):
     class_weight: Literal["balanced"] | None = "balanced"
     n_jobs: int = 2
     verbose: int = -1
+    # Same config, seed and data -> the same model (LightGBM's deterministic mode, with a forced
+    # histogram layout); costs a little speed.
+    deterministic: bool = True
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -257,6 +261,24 @@ class EvaluationConfig(_Section):
     top_features: int = Field(default=25, ge=1)
 
 
+class ScoringConfig(_Section):
+    """How ``framing score`` screens a batch and watches it for drift.
+
+    A row is rejected (with its reason, into the rejects file) when its text is longer than
+    ``max_chars``, or, with ``language_check``, when fewer than ``min_indonesian_share`` of its
+    words are common Indonesian function words (a cheap check that catches English or other
+    languages). The batch's feature distributions are compared with the training data's by the
+    population stability index on the model's ``drift_features`` most important features; a value
+    above ``drift_threshold`` is reported as drift.
+    """
+
+    max_chars: int = Field(default=100_000, gt=0)
+    language_check: bool = True
+    min_indonesian_share: float = Field(default=0.05, ge=0, le=1)
+    drift_features: int = Field(default=20, ge=1)
+    drift_threshold: float = Field(default=0.25, gt=0)
+
+
 class TrackingConfig(_Section):
     """MLflow experiment and registered model names."""
 
@@ -278,6 +300,7 @@ class Config(_Section):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     tracking: TrackingConfig
 
     @model_validator(mode="after")

@@ -73,6 +73,8 @@ def lightgbm_params(model: ModelConfig, seed: int) -> dict[str, Any]:
     params = model.model_dump(exclude={"params"})
     params.update(model.params)
     params.setdefault("random_state", seed)
+    if params["deterministic"] and not (params.get("force_row_wise") or params.get("force_col_wise")):
+        params["force_col_wise"] = True  # deterministic mode needs a fixed layout to be reproducible
     return params
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_TRACKING_URI",
     "configure",
     "load_model",
+    "load_pipeline",
     "log_figure",
     "log_json",
     "log_metrics",
@@ -234,6 +235,21 @@ def load_model(uri: str) -> Any:
             f"Got --model {uri!r}, but the tracking store {store} has no such model ({exc.message.splitlines()[0]}). "
             "Check the name and version with framing ui, or set MLFLOW_TRACKING_URI to the store the model was logged to."
         ) from None
+
+
+def load_pipeline(uri: str) -> Any:
+    """The fitted scikit-learn pipeline (or calibrated wrapper) inside a logged framing model.
+
+    Raises
+    ------
+    FramingError
+        As :func:`load_model`, or the model was not logged by framing.
+    """
+    model = load_model(uri)
+    try:
+        return model.unwrap_python_model().pipeline
+    except AttributeError:
+        raise FramingError(f"Got --model {uri!r}, but it is not a framing model (no pipeline inside its pyfunc).") from None
 
 
 def ui_command(port: int, host: str = "127.0.0.1") -> tuple[list[str], dict[str, str]]:
