@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from framing.errors import FramingError
 
-__all__ = ["CalibratedModel", "fit_calibrators"]
+__all__ = ["CalibratedModel", "apply_calibrators", "fit_calibrators"]
 
 METHODS = ("sigmoid", "isotonic")
 
@@ -56,7 +56,8 @@ def fit_calibrators(proba: np.ndarray, y: Any, classes: list[str], method: str) 
     return calibrators
 
 
-def _apply(calibrators: list[Any], proba: np.ndarray, method: str) -> np.ndarray:
+def apply_calibrators(calibrators: list[Any], proba: np.ndarray, method: str) -> np.ndarray:
+    """Calibrated probabilities: each column through its class's calibrator, rows renormalised."""
     columns = []
     for k, calibrator in enumerate(calibrators):
         if method == "isotonic":
@@ -106,7 +107,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return _apply(self.calibrators, np.asarray(self.pipeline.predict_proba(X), dtype=float), self.method)
+        return apply_calibrators(self.calibrators, np.asarray(self.pipeline.predict_proba(X), dtype=float), self.method)
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]

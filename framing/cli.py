@@ -94,6 +94,100 @@ def train(config: ConfigOption, set_: SetOption = None) -> None:
 
 
 @app.command()
+def tune(
+    config: ConfigOption,
+    set_: SetOption = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="Finished trials the study should reach (default: tune.trials).")] = None,
+    timeout: Annotated[float | None, typer.Option(min=1, help="Stop starting trials after this many seconds.")] = None,
+    storage: Annotated[str | None, typer.Option(help="Study database URL (default sqlite:///mlruns/optuna.db); PostgreSQL to share across machines.")] = None,
+    study: Annotated[str | None, typer.Option(help="Study name (default: the config's name). The same name continues the study.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Local processes working on the study.")] = 1,
+) -> None:
+    """Tune the config's search space with Optuna; retrain the best, register it, crown it if better."""
+    from framing.config import load_config
+    from framing.errors import FramingError
+    from framing.tuning import tune as run_tuning
+
+    console = _console(stderr=True)
+    try:
+        cfg = load_config(config, set_ or [])
+        with _TuneProgress(console) as progress:
+            result = run_tuning(
+                cfg,
+                config_path=config,
+                trials=trials,
+                timeout=timeout,
+                storage=storage,
+                study_name=study,
+                workers=workers,
+                report=progress.line,
+                progress=progress.update,
+            )
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    except KeyboardInterrupt:
+        _fail("interrupted: finished trials are kept in the study; run the same command again to continue.", code=130)
+        return
+    s = result.status
+    out.print(f"study:        {result.study_name} ({result.storage}), MLflow parent run {result.parent_run_id}")
+    out.print(f"trials:       {s.complete} complete, {s.pruned} pruned, {s.failed} failed; {result.seconds:.0f} s")
+    default = f"{result.default_value:.3f}" if result.default_value is not None else "n/a (the config's values are outside the space)"
+    out.print(f"cv macro-F1:  best {s.best_value:.3f} (trial {s.best_trial}); untuned config {default}")
+    out.print("best params:  " + ", ".join(f"{k}={v}" for k, v in result.best_params.items()))
+    m = result.final_metrics
+    if m:
+        interval = f" (95% interval {m['test_macro_f1_low']:.3f}-{m['test_macro_f1_high']:.3f})" if "test_macro_f1_low" in m else ""
+        out.print(f"test macro-F1 of the retrained best: {m['test_macro_f1']:.3f}{interval}; TF-IDF + LR {m.get('baseline_tfidf_lr_test_macro_f1', float('nan')):.3f}")
+    out.print(f"champion:     {result.champion}")
+
+
+class _TuneProgress:
+    """A progress bar (trials, best value, elapsed, ETA) on a terminal; one line per trial otherwise."""
+
+    def __init__(self, console) -> None:  # noqa: ANN001
+        self.console = console
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> _TuneProgress:
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("trials"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+                speed_estimate_period=24 * 3600,
+            )
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def line(self, message: str) -> None:
+        self.console.print(message)
+
+    def update(self, status) -> None:  # noqa: ANN001 - framing.tuning.TuneStatus
+        best = f"best {status.best_value:.3f} (trial {status.best_trial})" if status.best_value is not None else "best -"
+        text = f"{best}, {status.pruned} pruned, {status.failed} failed"
+        if self.bar is not None:
+            if self.task is None:
+                self.task = self.bar.add_task("tune", total=status.target, completed=status.finished, status=text)
+            self.bar.update(self.task, completed=status.finished, status=text)
+            return
+        eta = f", about {status.eta / 60:.1f} min left" if status.eta is not None and status.finished < status.target else ""
+        self.console.print(f"trials {status.finished}/{status.target} ({status.last}); {text}; {status.elapsed / 60:.1f} min elapsed{eta}")
+
+
+@app.command()
 def score(
     model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
     input: Annotated[list[str], typer.Option("--input", "-i", help="File, glob or folder of .txt articles (repeatable).")],
@@ -115,6 +209,7 @@ def score(
     except FramingError as exc:
         _fail(str(exc))
         return
+    out = _console()
     labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
     _console().print(
         f"scored {summary.n_scored} articles in {summary.seconds:.1f} s -> {summary.output} ({labels}); "

@@ -33,13 +33,17 @@ __all__ = [
     "LexiconConfig",
     "StyleConfig",
     "ModelConfig",
+    "PrunerConfig",
     "ScoringConfig",
+    "SearchDimension",
     "SplitConfig",
     "TfidfConfig",
     "TrackingConfig",
+    "TuneConfig",
     "flatten",
     "load_config",
     "parse_override",
+    "with_values",
 ]
 
 CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
@@ -279,6 +283,101 @@ class ScoringConfig(_Section):
     drift_threshold: float = Field(default=0.25, gt=0)
 
 
+class SearchDimension(_Section):
+    """One dimension of the tuning search space: exactly one of ``int``, ``float`` or ``choices``.
+
+    ``{int: [4, 64], log: true}`` samples integers (log-uniformly), ``{float: [0.01, 0.3], log: true}``
+    reals, ``{choices: [[1, 1], [1, 2]]}`` one of the listed values (any YAML value: numbers,
+    strings, booleans, null, lists). ``step`` spaces an int or a linear float range.
+    """
+
+    int_range: tuple[int, int] | None = Field(default=None, alias="int")
+    float_range: tuple[float, float] | None = Field(default=None, alias="float")
+    choices: list[Any] | None = None
+    log: bool = False
+    step: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SearchDimension:
+        kinds = [name for name, value in (("int", self.int_range), ("float", self.float_range), ("choices", self.choices)) if value is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"give exactly one of int: [low, high], float: [low, high] or choices: [...], got {kinds or 'none'}")
+        bounds = self.int_range or self.float_range
+        if bounds is not None:
+            low, high = bounds
+            if not low < high:
+                raise ValueError(f"expected low < high, got [{low}, {high}]")
+            if self.log and low <= 0:
+                raise ValueError(f"a log scale needs low > 0, got {low}")
+            if self.log and self.step is not None:
+                raise ValueError("log and step cannot be combined")
+            if self.int_range is not None and self.step is not None and self.step != int(self.step):
+                raise ValueError(f"an int range needs an integer step, got {self.step}")
+        else:
+            if self.log or self.step is not None:
+                raise ValueError("log and step apply to int and float ranges, not to choices")
+            if not self.choices:
+                raise ValueError("choices is empty")
+            if len({json.dumps(c, sort_keys=True) for c in self.choices}) != len(self.choices):
+                raise ValueError(f"choices has repeated values: {self.choices}")
+        return self
+
+    def candidates(self) -> list[Any]:
+        """The values a config must accept: both ends of a range, or every choice."""
+        return list(self.choices) if self.choices is not None else list(self.int_range or self.float_range or ())
+
+
+class PrunerConfig(_Section):
+    """When a trial is stopped early, judged on its cross-validation folds as they finish.
+
+    ``median`` / ``percentile`` compare the running mean macro-F1 after each fold with other trials
+    at the same fold (Optuna's Median/PercentilePruner); ``wilcoxon`` compares the fold scores with
+    the best trial's (WilcoxonPruner); ``none`` never prunes. No trial is pruned before
+    ``startup_trials`` trials have finished, nor before ``warmup_folds`` of its folds.
+    """
+
+    kind: Literal["median", "percentile", "wilcoxon", "none"] = "median"
+    startup_trials: int = Field(default=5, ge=0)
+    warmup_folds: int = Field(default=2, ge=1)
+    percentile: float = Field(default=25.0, gt=0, lt=100)
+    p_threshold: float = Field(default=0.1, gt=0, lt=1)
+
+
+# Sections a search space may reach: what the pipeline is made of, not what it is trained and
+# judged on (data, split, dedup and evaluation stay fixed, or trials would not be comparable).
+TUNABLE_SECTIONS = ("clean", "features", "model", "calibration")
+
+
+class TuneConfig(_Section):
+    """``framing tune``: an Optuna study over the config's own keys.
+
+    ``space`` maps dotted config keys (``model.learning_rate``, ``features.word.ngram_range``,
+    ``features.style.enabled``, ``model.class_weight``, ``calibration.method``, any
+    ``model.params.<lightgbm parameter>``) to a :class:`SearchDimension`. Each trial is scored by
+    the mean macro-F1 over the cross-validation folds of the training side; the test split is
+    read once, by the best configuration retrained after the study. ``trials`` is the number of
+    finished (complete or pruned) trials the study should reach; re-running continues it.
+    """
+
+    trials: int = Field(default=20, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
+    sampler: Literal["tpe", "random"] = "tpe"
+    startup_trials: int = Field(default=10, ge=0)
+    pruner: PrunerConfig = Field(default_factory=PrunerConfig)
+    # Trial 0 is the config as written (when its values lie in the space): the untuned reference.
+    enqueue_default: bool = True
+    space: dict[str, SearchDimension] = Field(min_length=1)
+
+    @field_validator("space")
+    @classmethod
+    def _tunable_keys(cls, value: dict[str, SearchDimension]) -> dict[str, SearchDimension]:
+        for key in value:
+            parts = key.split(".")
+            if len(parts) < 2 or not all(parts) or parts[0] not in TUNABLE_SECTIONS:
+                raise ValueError(f"{key!r}: expected a dotted key in one of the sections {', '.join(TUNABLE_SECTIONS)} (e.g. model.learning_rate)")
+        return value
+
+
 class TrackingConfig(_Section):
     """MLflow experiment and registered model names."""
 
@@ -302,6 +401,7 @@ class Config(_Section):
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
     tracking: TrackingConfig
+    tune: TuneConfig | None = None
 
     @model_validator(mode="after")
     def _calibration_needs_folds(self) -> Config:
@@ -313,6 +413,22 @@ class Config(_Section):
     def _some_features(self) -> Config:
         if not any(getattr(self.features, name).enabled for name in FeaturesConfig.model_fields):
             raise ValueError("every feature family is disabled: enable at least one under features")
+        return self
+
+    @model_validator(mode="after")
+    def _space_fits_the_config(self) -> Config:
+        """Every end of every range and every choice must make a valid config on its own."""
+        if self.tune is None:
+            return self
+        if self.split.cv_folds < 2:
+            raise ValueError("tune scores trials on cross-validation folds: set split.cv_folds to 2 or more")
+        for key, dimension in self.tune.space.items():
+            for value in dimension.candidates():
+                try:
+                    with_values(self, {key: value})
+                except ConfigError as exc:
+                    problem = str(exc).split("\n", 1)[-1].strip()
+                    raise ValueError(f"tune.space.{key}: the value {value!r} makes an invalid config: {problem}") from None
         return self
 
 
@@ -398,6 +514,9 @@ def _describe_errors(error: ValidationError, source: str) -> str:
             lines.append(f"  {where}: unknown key; check its spelling and the section it is in")
         elif item["type"] == "missing":
             lines.append(f"  {where}: required key is missing")
+        elif not item["loc"] and item["type"] == "value_error":
+            # A check across sections: its message names the keys; the input is the whole config.
+            lines.append(f"  {item['msg'].removeprefix('Value error, ')}")
         else:
             lines.append(f"  {where}: {item['msg']} (got {item.get('input')!r})")
     return "\n".join(lines)
@@ -467,6 +586,31 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         return Config.model_validate(tree)
     except ValidationError as exc:
         raise ConfigError(_describe_errors(exc, source)) from None
+
+
+def with_values(config: Config, values: dict[str, Any]) -> Config:
+    """A copy of ``config`` with dotted keys set (as ``--set`` would), validated again.
+
+    The ``tune`` section is left out of the copy: a trial's config is a plain run config.
+
+    Examples
+    --------
+    >>> base = Config.model_validate({"name": "x", "data": {"paths": ["a.jsonl"]}, "tracking": {"experiment": "e", "model_name": "m"}})
+    >>> with_values(base, {"model.num_leaves": 7, "features.word.ngram_range": [1, 3]}).features.word.ngram_range
+    (1, 3)
+
+    Raises
+    ------
+    ConfigError
+        A key is unknown or a value is invalid for it.
+    """
+    tree = config.model_dump(mode="json", by_alias=True, exclude={"tune"})
+    for key, value in values.items():
+        _apply_override(tree, key.split("."), value, "tune")
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, f"setting {', '.join(f'{k}={v!r}' for k, v in values.items())}")) from None
 
 
 def _resolve(entry: str, base: Path) -> str:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
+    "alias_version",
+    "child_runs",
     "configure",
     "load_model",
     "load_pipeline",
@@ -48,6 +50,9 @@ __all__ = [
     "log_params",
     "log_rejects",
     "log_text",
+    "run_exists",
+    "set_alias",
+    "set_run_status",
     "start_run",
     "ui_command",
 ]
@@ -99,17 +104,72 @@ def _experiment_id(name: str, uri: str) -> str:
 
 
 @contextmanager
-def start_run(experiment: str, run_name: str, tags: dict[str, str] | None = None) -> Iterator[str]:
+def start_run(
+    experiment: str,
+    run_name: str,
+    tags: dict[str, str] | None = None,
+    *,
+    parent_run_id: str | None = None,
+    run_id: str | None = None,
+) -> Iterator[str]:
     """Open a run in ``experiment`` (created if needed) and yield its id.
 
-    Inside another open run, the new run is its child (nested). The run ends as FINISHED, or
-    FAILED if the block raises.
+    Inside another open run, the new run is its child (nested); ``parent_run_id`` makes it the
+    child of a run open elsewhere (another process: a tuning worker). ``run_id`` reopens an
+    existing run instead (a resumed study). The run ends as FINISHED, or FAILED if the block raises.
     """
     uri = configure()
     experiment_id = _experiment_id(experiment, uri)
-    nested = mlflow.active_run() is not None
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}, nested=nested) as run:
+    if run_id is not None:
+        with mlflow.start_run(run_id=run_id) as run:
+            yield run.info.run_id
+        return
+    nested = mlflow.active_run() is not None or parent_run_id is not None
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}, nested=nested, parent_run_id=parent_run_id) as run:
         yield run.info.run_id
+
+
+def run_exists(run_id: str) -> bool:
+    """Whether the tracking store holds a (not deleted) run with this id."""
+    from mlflow.exceptions import MlflowException
+
+    configure()
+    try:
+        return mlflow.get_run(run_id).info.lifecycle_stage == "active"
+    except MlflowException:
+        return False
+
+
+def set_run_status(run_id: str, status: str) -> None:
+    """End a run left open by a process that died (``FAILED``, ``KILLED``, ``FINISHED``)."""
+    configure()
+    mlflow.MlflowClient().set_terminated(run_id, status)
+
+
+def child_runs(parent_run_id: str) -> list[Any]:
+    """The runs nested directly under ``parent_run_id`` (oldest first)."""
+    configure()
+    parent = mlflow.get_run(parent_run_id)
+    return mlflow.MlflowClient().search_runs(
+        [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'", order_by=["attributes.start_time ASC"], max_results=50_000
+    )
+
+
+def alias_version(name: str, alias: str) -> str | None:
+    """The registered version of ``name`` that carries ``alias``, or ``None``."""
+    from mlflow.exceptions import MlflowException
+
+    configure()
+    try:
+        return str(mlflow.MlflowClient().get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
+def set_alias(name: str, alias: str, version: str) -> None:
+    """Point ``alias`` of the registered model ``name`` at ``version``."""
+    configure()
+    mlflow.MlflowClient().set_registered_model_alias(name, alias, version)
 
 
 def log_params(params: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Prepared", "TrainResult", "code_version", "prepare", "train"]
+__all__ = ["Prepared", "TrainResult", "code_version", "cross_validate", "prepare", "split_manifest", "train"]
 
 
 @dataclass
@@ -267,31 +267,14 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         if near_duplicates:
             track.log_json(near_duplicates, "data/near_duplicates.json")
 
-        def side(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            columns = ["id"] + [c for c in ("outlet", "published_at") if frame[c].notna().any()]
-            return frame[columns].to_dict(orient="records")
-
-        cv_scores: list[float] = []
         folds = cv_splits(train_records, y_train, config.split, config.seed)
-        oof = np.full((len(train_records), len(classes)), np.nan)
-        for number, fold in enumerate(folds, start=1):
-            model = build_pipeline(config).fit(_texts(train_records, fold.train), y_train[fold.train])
-            proba = _aligned(model, _texts(train_records, fold.test), classes)
-            oof[fold.test] = proba
-            score = classification_metrics(y_train[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
-            cv_scores.append(score)
+
+        def fold_done(number: int, score: float) -> None:
             track.log_metrics({"cv_macro_f1": score}, step=number)
             report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
-        track.log_json(
-            {
-                "kind": config.split.kind,
-                "group_column": config.split.group_column if grouped else None,
-                "train": side(train_records),
-                "test": side(test_records),
-                "folds": [{"train_ids": train_records["id"].iloc[f.train].tolist(), "validation_ids": train_records["id"].iloc[f.test].tolist()} for f in folds],
-            },
-            "data/split_manifest.json",
-        )
+
+        cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, on_fold=fold_done)
+        track.log_json(split_manifest(config, train_records, test_records, folds), "data/split_manifest.json")
 
         pipeline = build_pipeline(config).fit(_texts(train_records), y_train)
         model: Any = pipeline
@@ -370,6 +353,65 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         fingerprint=fingerprint,
         cv_scores=cv_scores,
     )
+
+
+def split_manifest(config: Config, train_records: pd.DataFrame, test_records: pd.DataFrame, folds: list[Any]) -> dict[str, Any]:
+    """Which records went where: the train and test sides and each fold's ids (a run artifact)."""
+
+    def side(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        columns = ["id"] + [c for c in ("outlet", "published_at") if frame[c].notna().any()]
+        return frame[columns].to_dict(orient="records")
+
+    return {
+        "kind": config.split.kind,
+        "group_column": config.split.group_column if config.split.kind == "group" else None,
+        "train": side(train_records),
+        "test": side(test_records),
+        "folds": [{"train_ids": train_records["id"].iloc[f.train].tolist(), "validation_ids": train_records["id"].iloc[f.test].tolist()} for f in folds],
+    }
+
+
+def cross_validate(
+    config: Config,
+    texts: list[str],
+    y: np.ndarray,
+    classes: list[str],
+    folds: list[Any],
+    *,
+    on_fold: Callable[[int, float], None] | None = None,
+) -> tuple[list[float], np.ndarray]:
+    """Fit the config's pipeline on each fold's training rows and score its validation rows.
+
+    Parameters
+    ----------
+    texts, y
+        The training side only (the folds index into it).
+    folds
+        From :func:`framing.evaluate.cv_splits`.
+    on_fold
+        Called with ``(fold number from 1, macro-F1)`` after each fold; it may raise to stop
+        (a tuning trial being pruned).
+
+    Returns
+    -------
+    tuple of (list of float, numpy.ndarray)
+        Macro-F1 per fold, and the out-of-fold probabilities (columns in the order of
+        ``classes``; NaN rows for records no fold validated).
+    """
+    from framing.evaluate import classification_metrics
+    from framing.pipeline import build_pipeline
+
+    scores: list[float] = []
+    oof = np.full((len(texts), len(classes)), np.nan)
+    for number, fold in enumerate(folds, start=1):
+        model = build_pipeline(config).fit([texts[i] for i in fold.train], y[fold.train])
+        proba = _aligned(model, [texts[i] for i in fold.test], classes)
+        oof[fold.test] = proba
+        score = classification_metrics(y[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
+        scores.append(score)
+        if on_fold is not None:
+            on_fold(number, score)
+    return scores, oof
 
 
 def _calibrated(pipeline: Any, oof: np.ndarray, y: np.ndarray, classes: list[str], method: str) -> Any:

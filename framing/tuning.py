@@ -1,0 +1,753 @@
+"""``framing tune``: an Optuna study over a config's search space, tracked in MLflow.
+
+The protocol is the one ``framing train`` follows, with the search inside it:
+
+- the data are read, deduplicated and split once; every trial sees the training side only and is
+  scored by its mean macro-F1 over the config's cross-validation folds (grouped or time-forward
+  like the test split); the test split is read once, after the study, by the best configuration
+  retrained on all training data;
+- after each fold a trial reports its running score, so the pruner can stop a bad trial early;
+- the study lives in a database (SQLite under ``mlruns/`` by default, any SQLAlchemy URL
+  otherwise): re-running the same command continues it, several processes or machines can work on
+  it at once, and a crash loses only the trials that were running;
+- MLflow holds one parent run per study and one nested run per trial; the final model is
+  registered and becomes the ``champion`` only if it beats the current champion on the same test
+  data.
+
+Reproducibility: with one worker, the same config, seed and data give the same trial sequence and
+the same final metrics (seeded sampler, LightGBM's deterministic mode). A resumed study continues
+with a re-seeded sampler, so its later trials can differ from an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from framing.config import Config, ConfigError, SearchDimension, flatten, with_values
+from framing.errors import FramingError
+
+if TYPE_CHECKING:
+    import optuna
+
+    from framing.training import TrainResult
+
+__all__ = ["TuneResult", "TuneStatus", "default_storage", "tune"]
+
+CHAMPION = "champion"
+# The pruner and sampler are rebuilt on every run; these study attributes tie the study to its config.
+_DIGEST = "framing.config_digest"
+_PARENT = "framing.mlflow_run_id"
+_FINAL = "framing.final"
+# Consecutive failed trials (in one process) after which the study stops: a broken setup must not
+# spin all night.
+_MAX_FAILURES_IN_A_ROW = 5
+
+
+@dataclass
+class TuneStatus:
+    """Where a study stands; passed to the progress callback after every finished trial."""
+
+    target: int
+    complete: int
+    pruned: int
+    failed: int
+    running: int
+    best_value: float | None
+    best_trial: int | None
+    elapsed: float
+    eta: float | None
+    last: str = ""
+
+    @property
+    def finished(self) -> int:
+        return self.complete + self.pruned
+
+
+@dataclass
+class TuneResult:
+    """What ``framing tune`` did; everything here is also in the study's MLflow parent run."""
+
+    study_name: str
+    storage: str
+    parent_run_id: str
+    status: TuneStatus
+    best_params: dict[str, Any]
+    default_value: float | None
+    seconds: float
+    final: TrainResult | None = None
+    final_run_id: str | None = None
+    champion: str = ""
+    final_metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _say(message: str) -> None:
+    from framing.training import _say as say
+
+    say(message)
+
+
+def default_storage() -> str:
+    """``sqlite:///<cwd>/mlruns/optuna.db`` (an absolute path, so every worker finds the same file)."""
+    home = Path("mlruns")
+    home.mkdir(exist_ok=True)
+    return f"sqlite:///{(home / 'optuna.db').resolve()}"
+
+
+def _storage(url: str) -> optuna.storages.RDBStorage:
+    import optuna
+    from sqlalchemy.exc import ArgumentError
+
+    engine_kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # Several worker processes write to one file: wait for the lock instead of failing.
+        engine_kwargs = {"connect_args": {"timeout": 60}}
+    try:
+        # Heartbeats let any worker fail the trials of a worker that died on another machine.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=30, grace_period=120)
+    except (ArgumentError, ImportError, ModuleNotFoundError) as exc:
+        raise FramingError(
+            f"Got --storage {_shown(url)!r}, expected an SQLAlchemy URL whose driver is installed, e.g. "
+            f"sqlite:///mlruns/optuna.db or postgresql+psycopg2://user@host/db ({exc})."
+        ) from None
+
+
+def _shown(url: str) -> str:
+    """The storage URL without its password (it goes into logs and MLflow tags)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported by _storage
+        return url
+
+
+def _encode(value: Any) -> Any:
+    """Optuna's categorical values are scalars: lists (n-gram ranges) travel as JSON text."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def _suggest(trial: optuna.Trial, key: str, dimension: SearchDimension) -> Any:
+    if dimension.int_range is not None:
+        low, high = dimension.int_range
+        return trial.suggest_int(key, low, high, step=int(dimension.step or 1), log=dimension.log)
+    if dimension.float_range is not None:
+        low, high = dimension.float_range
+        return trial.suggest_float(key, low, high, step=dimension.step, log=dimension.log)
+    choices = {_encode(c): c for c in dimension.choices or []}
+    return choices[trial.suggest_categorical(key, list(choices))]
+
+
+def _decoded(config: Config, params: dict[str, Any]) -> dict[str, Any]:
+    """A trial's Optuna params back as config values."""
+    out = {}
+    for key, value in params.items():
+        dimension = config.tune.space[key] if config.tune else None
+        if dimension is not None and dimension.choices is not None:
+            value = {_encode(c): c for c in dimension.choices}.get(value, value)
+        out[key] = value
+    return out
+
+
+def _value_at(config: Config, key: str) -> Any:
+    node: Any = config.model_dump(mode="json", by_alias=True)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _default_params(config: Config) -> dict[str, Any] | None:
+    """The config's own values as Optuna params, or ``None`` when one lies outside the space."""
+    params = {}
+    for key, dimension in (config.tune.space if config.tune else {}).items():
+        value = _value_at(config, key)
+        if dimension.choices is not None:
+            encoded = {json.dumps(c, sort_keys=True): _encode(c) for c in dimension.choices}
+            if json.dumps(value, sort_keys=True) not in encoded:
+                return None
+            params[key] = encoded[json.dumps(value, sort_keys=True)]
+        else:
+            low, high = dimension.int_range or dimension.float_range or (0, 0)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+                return None
+            params[key] = value
+    return params
+
+
+def _digest(config: Config, fingerprint: str) -> str:
+    """What a study's trials depend on: data, protocol, base pipeline, space, sampler, pruner."""
+    tree = config.model_dump(
+        mode="json",
+        by_alias=True,
+        exclude={"name": True, "tune": {"trials", "timeout"}, "tracking": True, "evaluation": True, "scoring": True, "model": {"n_jobs"}},
+    )
+    text = json.dumps({"config": tree, "data": fingerprint}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _ids_digest(ids: list[Any]) -> str:
+    return hashlib.sha256("\n".join(sorted(map(str, ids))).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Task:
+    """Everything a worker process needs (pickled once per worker)."""
+
+    config: Config
+    texts: list[str]
+    y: np.ndarray
+    ids: list[Any]
+    classes: list[str]
+    folds: list[Any]
+    storage: str
+    study_name: str
+    parent_run_id: str
+    target: int
+    timeout: float | None
+    n_jobs: int | None
+
+
+class _Objective:
+    """One trial: a config from the space, cross-validated on the training side, in a nested run."""
+
+    def __init__(self, task: _Task) -> None:
+        self.task = task
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        import optuna
+
+        from framing import track
+        from framing.training import cross_validate
+
+        task, config = self.task, self.task.config
+        assert config.tune is not None  # noqa: S101 - tune() checks it
+        trial.set_user_attr("framing.worker", f"{socket.gethostname()}:{os.getpid()}")
+        values = {key: _suggest(trial, key, dimension) for key, dimension in config.tune.space.items()}
+        tags = {"framing.kind": "trial", "framing.study": task.study_name, "framing.trial": str(trial.number)}
+        pruned: optuna.TrialPruned | None = None
+        with track.start_run(config.tracking.experiment, run_name=f"trial {trial.number}", tags=tags, parent_run_id=task.parent_run_id) as run_id:
+            trial.set_user_attr("framing.mlflow_run_id", run_id)
+            track.log_params(values)
+            try:
+                trial_config = with_values(config, values | ({"model.n_jobs": task.n_jobs} if task.n_jobs else {}))
+            except ConfigError as exc:
+                track.set_tag("framing.trial_state", "FAIL")
+                trial.set_user_attr("framing.error", str(exc))
+                raise
+            use_running_mean = config.tune.pruner.kind in ("median", "percentile")
+
+            def fold_done(number: int, score: float) -> None:
+                scores.append(score)
+                track.log_metrics({"cv_macro_f1": score}, step=number)
+                trial.report(float(np.mean(scores)) if use_running_mean else score, step=number)
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"pruned after fold {number} of {len(task.folds)}")
+
+            scores: list[float] = []
+            track.log_json(
+                [
+                    {
+                        "fold": k,
+                        "n_train": len(f.train),
+                        "n_validation": len(f.test),
+                        "train_ids_sha256": _ids_digest([task.ids[i] for i in f.train]),
+                        "validation_ids_sha256": _ids_digest([task.ids[i] for i in f.test]),
+                    }
+                    for k, f in enumerate(task.folds, start=1)
+                ],
+                "folds.json",
+            )
+            try:
+                _, oof = cross_validate(trial_config, task.texts, task.y, task.classes, task.folds, on_fold=fold_done)
+                value = _objective_value(trial_config, scores, oof, task)
+            except optuna.TrialPruned as exc:
+                pruned = exc
+                track.set_tag("framing.trial_state", "PRUNED")
+                track.log_metrics({"cv_macro_f1_mean": float(np.mean(scores)), "cv_folds_done": len(scores)})
+            except Exception as exc:
+                track.set_tag("framing.trial_state", "FAIL")
+                trial.set_user_attr("framing.error", f"{type(exc).__name__}: {exc}")
+                raise
+            else:
+                track.set_tag("framing.trial_state", "COMPLETE")
+                track.log_metrics({"cv_macro_f1_mean": float(np.mean(scores)), "cv_objective": value, "cv_folds_done": len(scores)})
+        if pruned is not None:
+            raise pruned
+        return value
+
+
+def _objective_value(config: Config, scores: list[float], oof: np.ndarray, task: _Task) -> float:
+    """Mean fold macro-F1; with calibration, of probabilities calibrated on the other folds only."""
+    if config.calibration.method == "none":
+        return float(np.mean(scores))
+    from framing.calibration import apply_calibrators, fit_calibrators
+    from framing.evaluate import classification_metrics
+
+    names = np.asarray(task.classes, dtype=object)
+    calibrated = []
+    for k, fold in enumerate(task.folds):
+        others = np.concatenate([f.test for j, f in enumerate(task.folds) if j != k])
+        calibrators = fit_calibrators(oof[others], task.y[others], task.classes, config.calibration.method)
+        proba = apply_calibrators(calibrators, oof[fold.test], config.calibration.method)
+        calibrated.append(classification_metrics(task.y[fold.test], names[proba.argmax(axis=1)], task.classes)["macro_f1"])
+    return float(np.mean(calibrated))
+
+
+def _sampler(config: Config) -> optuna.samplers.BaseSampler:
+    import optuna
+
+    assert config.tune is not None  # noqa: S101
+    if config.tune.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=config.seed)
+    return optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=config.tune.startup_trials)
+
+
+def _pruner(config: Config) -> optuna.pruners.BasePruner:
+    import optuna
+
+    assert config.tune is not None  # noqa: S101
+    p = config.tune.pruner
+    if p.kind == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=p.startup_trials, n_warmup_steps=p.warmup_folds)
+    if p.kind == "percentile":
+        return optuna.pruners.PercentilePruner(p.percentile, n_startup_trials=p.startup_trials, n_warmup_steps=p.warmup_folds)
+    if p.kind == "wilcoxon":
+        return optuna.pruners.WilcoxonPruner(p_threshold=p.p_threshold, n_startup_steps=p.warmup_folds)
+    return optuna.pruners.NopPruner()
+
+
+def _load_study(task: _Task) -> optuna.Study:
+    import optuna
+
+    return optuna.load_study(study_name=task.study_name, storage=_storage(task.storage), sampler=_sampler(task.config), pruner=_pruner(task.config))
+
+
+class _StopWhenBroken:
+    """Stop the study after several failed trials in a row in this process."""
+
+    def __init__(self) -> None:
+        self.in_a_row = 0
+        self.error = ""
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        from optuna.trial import TrialState
+
+        if trial.state == TrialState.FAIL:
+            self.in_a_row += 1
+            self.error = str(trial.user_attrs.get("framing.error", "unknown error"))
+            if self.in_a_row >= _MAX_FAILURES_IN_A_ROW:
+                study.stop()
+        else:
+            self.in_a_row = 0
+
+
+def _optimize(task: _Task, callback: Callable[[optuna.Study], None] | None = None) -> str:
+    """Run trials on the study until it has ``task.target`` finished ones (or the timeout).
+
+    Returns the last error when the study was stopped by repeated failures, else an empty string.
+    """
+    import optuna
+    from optuna.study import MaxTrialsCallback
+    from optuna.trial import TrialState
+
+    from framing import track
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    track.configure()
+    study = _load_study(task)
+    guard = _StopWhenBroken()
+    callbacks: list[Any] = [MaxTrialsCallback(task.target, states=(TrialState.COMPLETE, TrialState.PRUNED)), guard]
+    if callback is not None:
+        callbacks.append(lambda s, _t: callback(s))
+    if _finished(study) < task.target:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*deterministic.*")
+            study.optimize(_Objective(task), timeout=task.timeout, catch=(Exception,), callbacks=callbacks)
+    return guard.error if guard.in_a_row >= _MAX_FAILURES_IN_A_ROW else ""
+
+
+def _worker(task: _Task) -> None:
+    """Entry point of a worker process (``--workers K``)."""
+    error = _optimize(task)
+    if error:
+        raise SystemExit(f"stopped after {_MAX_FAILURES_IN_A_ROW} failed trials in a row; last error: {error}")
+
+
+def _finished(study: optuna.Study) -> int:
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
+
+
+def _status(study: optuna.Study, target: int, started: float, finished_before: int) -> TuneStatus:
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    count = {state: sum(t.state == state for t in trials) for state in TrialState}
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    best = max(complete, key=lambda t: (t.value, -t.number)) if complete else None
+    finished = count[TrialState.COMPLETE] + count[TrialState.PRUNED]
+    elapsed = time.perf_counter() - started
+    done_here = finished - finished_before
+    eta = elapsed / done_here * max(target - finished, 0) if done_here > 0 else None
+    last = ""
+    ended = [t for t in trials if t.state.is_finished()]
+    if ended:
+        t = max(ended, key=lambda t: t.datetime_complete or t.datetime_start)
+        last = f"trial {t.number} {t.state.name.lower()}" + (f" {t.value:.3f}" if t.value is not None else "")
+    return TuneStatus(
+        target=target,
+        complete=count[TrialState.COMPLETE],
+        pruned=count[TrialState.PRUNED],
+        failed=count[TrialState.FAIL],
+        running=count[TrialState.RUNNING],
+        best_value=best.value if best else None,
+        best_trial=best.number if best else None,
+        elapsed=elapsed,
+        eta=eta,
+        last=last,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None]) -> None:
+    """Mark as failed the running trials of processes on this host that no longer exist.
+
+    (Trials of dead workers on other machines fail by heartbeat after the grace period.)
+    """
+    from optuna.trial import TrialState
+
+    from framing import track
+
+    host = socket.gethostname()
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get("framing.worker", "")).rpartition(":")
+        if worker_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # noqa: SLF001 - no public API for this
+        run_id = trial.user_attrs.get("framing.mlflow_run_id")
+        if run_id and track.run_exists(run_id):
+            track.set_run_status(run_id, "KILLED")
+        report(f"trial {trial.number} was running in a process that no longer exists (pid {pid}): marked failed")
+
+
+def _spawn(task: _Task, workers: int, on_change: Callable[[optuna.Study], None]) -> list[int]:
+    """Run ``workers`` processes on the study; poll it for progress; return their exit codes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork after MLflow/SQLAlchemy threads exist
+    processes = [context.Process(target=_worker, args=(task,), name=f"framing-tune-{k}") for k in range(workers)]
+    for process in processes:
+        process.start()
+    study = _load_study(task)
+    seen = -1
+    try:
+        while any(p.is_alive() for p in processes):
+            time.sleep(1.0)
+            ended = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False))
+            if ended != seen:
+                seen = ended
+                on_change(study)
+    except KeyboardInterrupt:
+        for process in processes:
+            process.join(timeout=30)
+        raise
+    for process in processes:
+        process.join()
+    on_change(study)
+    return [p.exitcode or 0 for p in processes]
+
+
+def tune(
+    config: Config,
+    *,
+    config_path: str | Path | None = None,
+    trials: int | None = None,
+    timeout: float | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
+    workers: int = 1,
+    report: Callable[[str], None] = _say,
+    progress: Callable[[TuneStatus], None] | None = None,
+) -> TuneResult:
+    """Run (or continue) the config's Optuna study, then retrain, evaluate and register the best.
+
+    Parameters
+    ----------
+    config
+        A validated config with a ``tune`` section.
+    trials
+        Finished (complete or pruned) trials the study should have; default ``tune.trials``.
+        Re-running with the same number continues an interrupted study up to it.
+    timeout
+        Stop starting new trials after this many seconds (per worker); default ``tune.timeout``.
+    storage
+        SQLAlchemy URL of the study database; default SQLite under ``mlruns/``.
+    study_name
+        Default: the config's ``name``.
+    workers
+        Local processes working on the study; each runs LightGBM on ``cores // workers`` threads.
+    report, progress
+        Receive progress lines, and a :class:`TuneStatus` after every finished trial.
+
+    Returns
+    -------
+    TuneResult
+
+    Raises
+    ------
+    FramingError
+        No ``tune`` section; the study exists with a different config or data; no trial completed;
+        the storage URL cannot be used.
+    """
+    import optuna
+    import yaml
+
+    from framing import track
+    from framing.evaluate import cv_splits
+    from framing.training import code_version, prepare, split_manifest
+
+    if config.tune is None:
+        raise FramingError(
+            f"Got a config without a tune section ({config_path or config.name}), expected tune.space with the "
+            "keys to search, e.g. tune: {space: {model.learning_rate: {float: [0.01, 0.3], log: true}}} (see configs/stance.yaml)."
+        )
+    if workers < 1:
+        raise FramingError(f"Got --workers {workers}, expected 1 or more.")
+    started = time.perf_counter()
+    target = trials if trials is not None else config.tune.trials
+    if target < 1:
+        raise FramingError(f"Got --trials {target}, expected 1 or more.")
+    timeout = timeout if timeout is not None else config.tune.timeout
+    storage = storage or default_storage()
+    study_name = study_name or config.name
+
+    data = prepare(config, report=report, config_path=config_path)
+    records, y, classes, split = data.records, data.y, data.classes, data.split
+    train_records, test_records = records.iloc[split.train].reset_index(drop=True), records.iloc[split.test].reset_index(drop=True)
+    y_train = y[split.train]
+    folds = cv_splits(train_records, y_train, config.split, config.seed)
+    fingerprint = data.corpus.fingerprint()
+    digest = _digest(config, fingerprint)
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=_storage(storage), study_name=study_name, direction="maximize", sampler=_sampler(config), pruner=_pruner(config), load_if_exists=True
+    )
+    known = study.user_attrs.get(_DIGEST)
+    if known is None:
+        study.set_user_attr(_DIGEST, digest)
+    elif known != digest:
+        raise FramingError(
+            f"Study {study_name!r} in {_shown(storage)} was started with a different config or data (digest {known}, now {digest}). "
+            "Give --study a new name to start another study, or restore the config it was started with."
+        )
+    finished_before = _finished(study)
+    report(f"study {study_name!r} in {_shown(storage)}: {finished_before} finished trial(s), target {target}")
+    _fail_dead_trials(study, report)
+
+    parent_id = study.user_attrs.get(_PARENT)
+    resumed = bool(parent_id) and track.run_exists(parent_id)
+    tags = {"framing.kind": "tune", "framing.study": study_name, "framing.storage": _shown(storage), "framing.head": config.data.label or ""}
+    tags |= {f"framing.{k}": v for k, v in code_version().items()}
+    with track.start_run(config.tracking.experiment, run_name=f"tune {study_name}", tags=tags, run_id=parent_id if resumed else None) as parent_id:
+        if not resumed:
+            study.set_user_attr(_PARENT, parent_id)
+            resolved = config.model_dump(mode="json", by_alias=True)
+            track.log_params(flatten(resolved) | {"data.fingerprint": fingerprint, "model.classes": ", ".join(classes)})
+            track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
+            if config_path is not None:
+                track.log_text(Path(config_path).read_text(encoding="utf-8"), f"config/{Path(config_path).name}")
+            # The folds every trial is scored on, and the test rows no trial reads.
+            track.log_json(split_manifest(config, train_records, test_records, folds), "data/split_manifest.json")
+            track.log_rejects(data.corpus.rejects)
+        else:
+            report(f"continuing MLflow run {parent_id}")
+        if config.tune.enqueue_default and not study.trials:
+            default = _default_params(config)
+            if default is not None:
+                study.enqueue_trial(default, user_attrs={"framing.default": True})
+            else:
+                report("the config's own values are not all inside tune.space: no untuned reference trial")
+
+        n_jobs = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+        task = _Task(config, train_records["text"].tolist(), y_train, train_records["id"].tolist(), classes, folds, storage, study_name, parent_id, target, timeout, n_jobs)
+
+        def changed(current: optuna.Study) -> None:
+            if progress is not None:
+                progress(_status(current, target, started, finished_before))
+
+        if finished_before < target:
+            if workers == 1:
+                error = _optimize(task, changed)
+                if error:
+                    raise FramingError(f"Stopped after {_MAX_FAILURES_IN_A_ROW} failed trials in a row; last error: {error}")
+            else:
+                codes = _spawn(task, workers, changed)
+                for k, code in enumerate(codes):
+                    if code:
+                        report(f"worker {k} exited with code {code}; its running trial is lost, the others' are kept")
+        study = _load_study(task)
+        status = _status(study, target, started, finished_before)
+        result = _finish(study, config, config_path, status, test_records, y[split.test], classes, report)
+        result.parent_run_id, result.study_name, result.storage = parent_id, study_name, _shown(storage)
+        result.seconds = time.perf_counter() - started
+        track.log_metrics({"tune_seconds": result.seconds})
+    return result
+
+
+def _finish(
+    study: optuna.Study,
+    config: Config,
+    config_path: str | Path | None,
+    status: TuneStatus,
+    test_records: Any,
+    y_test: np.ndarray,
+    classes: list[str],
+    report: Callable[[str], None],
+) -> TuneResult:
+    """Log the study's plots and table; retrain the best trial's config, evaluate it, crown it."""
+    import yaml
+    from optuna.trial import TrialState
+
+    from framing import track
+    from framing.training import train
+
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        raise FramingError(f"No trial of study {study.study_name!r} completed ({status.pruned} pruned, {status.failed} failed): nothing to retrain.")
+    best = max(complete, key=lambda t: (t.value, -t.number))
+    default = next((t for t in complete if t.user_attrs.get("framing.default")), None)
+    best_params = _decoded(config, best.params)
+    metrics = {
+        "tune_trials_complete": status.complete,
+        "tune_trials_pruned": status.pruned,
+        "tune_trials_failed": status.failed,
+        "tune_best_cv_macro_f1": float(best.value),
+    }
+    if default is not None:
+        metrics["tune_default_cv_macro_f1"] = float(default.value)
+    track.log_metrics(metrics)
+    track.set_tag("framing.best_trial", str(best.number))
+    track.log_text(study.trials_dataframe().to_csv(index=False), "trials.csv")
+    _log_plots(study, report)
+    result = TuneResult(
+        study_name=study.study_name,
+        storage="",
+        parent_run_id="",
+        status=status,
+        best_params=best_params,
+        default_value=float(default.value) if default else None,
+        seconds=0.0,
+    )
+
+    final = study.user_attrs.get(_FINAL) or {}
+    if final.get("trial") == best.number and track.run_exists(final.get("run_id", "")):
+        report(f"best trial {best.number} was already retrained and evaluated (run {final['run_id']}); nothing more to do")
+        result.final_run_id, result.champion = final["run_id"], final.get("champion", "")
+        result.final_metrics = final.get("metrics", {})
+        return result
+
+    best_config = with_values(config, best_params).model_copy(update={"name": f"{config.name}-trial-{best.number}"})
+    track.log_text(yaml.safe_dump(best_config.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True), "best_config.yaml")
+    report(f"best trial {best.number}: CV macro-F1 {best.value:.3f}; retraining it on all training data, then the test split")
+    trained = train(best_config, config_path=config_path, report=lambda line: report(f"  [best] {line}"))
+    champion = _crown(config, trained, test_records, y_test, classes, report)
+    shown = ("test_macro_f1", "test_macro_f1_low", "test_macro_f1_high", "baseline_tfidf_lr_test_macro_f1", "test_macro_f1_margin_over_baseline")
+    final_metrics = {k: float(trained.metrics[k]) for k in shown if np.isfinite(trained.metrics.get(k, np.nan))}
+    track.log_metrics({f"best_{k}": v for k, v in final_metrics.items()})
+    track.set_tag("framing.champion", champion)
+    track.set_tag("framing.best_run_id", trained.run_id)
+    study.set_user_attr(_FINAL, {"trial": best.number, "run_id": trained.run_id, "champion": champion, "metrics": final_metrics})
+    result.final, result.final_run_id, result.champion, result.final_metrics = trained, trained.run_id, champion, final_metrics
+    return result
+
+
+def _crown(config: Config, trained: TrainResult, test_records: Any, y_test: np.ndarray, classes: list[str], report: Callable[[str], None]) -> str:
+    """Give the new version the ``champion`` alias if it beats the current one on this test split."""
+    import pandas as pd
+
+    from framing import track
+    from framing.evaluate import classification_metrics
+
+    name = config.tracking.model_name
+    if trained.model_version is None:
+        message = "not registered (tracking.register_model is false): champion unchanged"
+        report(message)
+        return message
+    frame = pd.DataFrame({"text": test_records["text"].tolist()})
+
+    def score(version: str) -> float:
+        labels = track.load_model(f"models:/{name}/{version}").predict(frame)["label"].astype(str).to_numpy()
+        return classification_metrics(y_test, labels, classes)["macro_f1"]
+
+    new = score(trained.model_version)
+    current = track.alias_version(name, CHAMPION)
+    if current is None:
+        track.set_alias(name, CHAMPION, trained.model_version)
+        message = f"{name} version {trained.model_version} is the first champion (test macro-F1 {new:.3f})"
+    else:
+        old = score(current)
+        if new > old:
+            track.set_alias(name, CHAMPION, trained.model_version)
+            message = f"{name} version {trained.model_version} is the new champion: test macro-F1 {new:.3f} beats version {current}'s {old:.3f} on the same test split"
+        else:
+            message = f"champion unchanged: version {current} keeps it (test macro-F1 {old:.3f}; new version {trained.model_version}: {new:.3f}, same test split)"
+        track.log_metrics({"champion_previous_test_macro_f1": old})
+    report(message)
+    return message
+
+
+def _log_plots(study: optuna.Study, report: Callable[[str], None]) -> None:
+    """Optuna's own plots as artifacts of the parent run (each skipped, with a note, if it cannot be drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import optuna.visualization.matplotlib as plots
+    from optuna.exceptions import ExperimentalWarning
+
+    from framing import track
+
+    for name, draw in (
+        ("optimization_history", plots.plot_optimization_history),
+        ("param_importances", plots.plot_param_importances),
+        ("slice", plots.plot_slice),
+        ("intermediate_values", plots.plot_intermediate_values),
+    ):
+        with warnings.catch_warnings():
+            # Experimental-API notices, and axis-limit notices when a parameter was tried at one value.
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                axes = draw(study)
+            except (ValueError, RuntimeError, ZeroDivisionError) as exc:
+                report(f"plot {name} skipped: {exc}")
+                continue
+            figure = np.atleast_1d(axes).ravel()[0].figure
+            width, height = figure.get_size_inches()
+            figure.set_size_inches(max(width, 8), max(height, 5))
+            track.log_figure(figure, f"plots/{name}.png")
