@@ -141,3 +141,66 @@ def test_classes_without_label(tmp_path: Path) -> None:
 def test_flatten_gives_dotted_params() -> None:
     flat = flatten({"model": {"learning_rate": 0.1, "params": {}}, "features": {"word": {"ngram_range": (1, 2)}}, "seed": 1})
     assert flat == {"model.learning_rate": 0.1, "model.params": "{}", "features.word.ngram_range": "[1, 2]", "seed": 1}
+
+
+SPACE_ERRORS = [
+    (
+        "{model.num_leaves: {int: [1, 8]}}",
+        "  tune.space.model.num_leaves: the value 1 makes an invalid config: model.num_leaves: Input should be greater than or equal to 2 (got 1)",
+    ),
+    (
+        "{model.num_leafs: {int: [2, 8]}}",
+        "  tune.space.model.num_leafs: the value 2 makes an invalid config: model.num_leafs: unknown key; check its spelling and the section it is in",
+    ),
+    (
+        "{split.test_size: {float: [0.1, 0.3]}}",
+        "  tune.space: Value error, 'split.test_size': expected a dotted key in one of the sections clean, features, model, calibration (e.g. model.learning_rate) (got {'split.test_size': {'float': [0.1, 0.3]}})",
+    ),
+    (
+        "{model.learning_rate: {float: [0.1, 0.01]}}",
+        "  tune.space.model.learning_rate: Value error, expected low < high, got [0.1, 0.01] (got {'float': [0.1, 0.01]})",
+    ),
+    (
+        "{model.learning_rate: {float: [0.0, 0.1], log: true}}",
+        "  tune.space.model.learning_rate: Value error, a log scale needs low > 0, got 0.0 (got {'float': [0.0, 0.1], 'log': True})",
+    ),
+    (
+        "{model.num_leaves: {int: [4, 8], choices: [4]}}",
+        "  tune.space.model.num_leaves: Value error, give exactly one of int: [low, high], float: [low, high] or choices: [...], got ['int', 'choices'] (got {'int': [4, 8], 'choices': [4]})",
+    ),
+    (
+        "{features.word.ngram_range: {choices: [[1, 1], [2, 1]]}}",
+        "  tune.space.features.word.ngram_range: the value [2, 1] makes an invalid config: features.word.ngram_range: Value error, expected 1 <= low <= high, got [2, 1] (got [2, 1])",
+    ),
+]
+
+
+@pytest.mark.parametrize(("space", "message"), SPACE_ERRORS)
+def test_search_space_errors_name_the_key(space: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(ROOT / "configs" / "stance.yaml", [f"tune.space={space}"])
+    assert str(caught.value).splitlines()[1:] == [message]
+
+
+def test_tuning_needs_cross_validation_folds() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(ROOT / "configs" / "stance.yaml", ["split.cv_folds=0"])
+    assert str(caught.value).splitlines()[1:] == ["  tune scores trials on cross-validation folds: set split.cv_folds to 2 or more"]
+
+
+def test_search_space_of_the_shipped_stance_config() -> None:
+    tune = load_config(ROOT / "configs" / "stance.yaml").tune
+    assert tune.trials == 30 and tune.pruner.kind == "median"
+    assert tune.space["model.learning_rate"].float_range == (0.01, 0.3) and tune.space["model.learning_rate"].log
+    assert tune.space["features.word.ngram_range"].choices == [[1, 1], [1, 2], [1, 3]]
+
+
+def test_with_values_sets_keys_and_drops_the_search_space() -> None:
+    from framing.config import with_values
+
+    base = load_config(ROOT / "configs" / "stance.yaml")
+    trial = with_values(base, {"model.num_leaves": 7, "features.word.ngram_range": [1, 3], "model.params.min_data_in_bin": 1})
+    assert (trial.model.num_leaves, trial.features.word.ngram_range, trial.model.params) == (7, (1, 3), {"min_data_in_bin": 1})
+    assert trial.tune is None and base.model.num_leaves == 15
+    with pytest.raises(ConfigError, match=r"^setting model\.num_leaves=1: invalid config \(1 problem\)"):
+        with_values(base, {"model.num_leaves": 1})
