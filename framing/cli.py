@@ -129,12 +129,13 @@ def tune(
     except KeyboardInterrupt:
         _fail("interrupted: finished trials are kept in the study; run the same command again to continue.", code=130)
         return
+    out = _console()
     s = result.status
     out.print(f"study:        {result.study_name} ({result.storage}), MLflow parent run {result.parent_run_id}")
     out.print(f"trials:       {s.complete} complete, {s.pruned} pruned, {s.failed} failed; {result.seconds:.0f} s")
     default = f"{result.default_value:.3f}" if result.default_value is not None else "n/a (the config's values are outside the space)"
     out.print(f"cv macro-F1:  best {s.best_value:.3f} (trial {s.best_trial}); untuned config {default}")
-    out.print("best params:  " + ", ".join(f"{k}={v}" for k, v in result.best_params.items()))
+    out.print("best params:  " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best_params.items()))
     m = result.final_metrics
     if m:
         interval = f" (95% interval {m['test_macro_f1_low']:.3f}-{m['test_macro_f1_high']:.3f})" if "test_macro_f1_low" in m else ""
@@ -209,7 +210,6 @@ def score(
     except FramingError as exc:
         _fail(str(exc))
         return
-    out = _console()
     labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
     _console().print(
         f"scored {summary.n_scored} articles in {summary.seconds:.1f} s -> {summary.output} ({labels}); "
@@ -421,6 +421,37 @@ def demo_corpus(
         _fail(str(exc))
         return
     _console().print(f"wrote {n:,} articles -> {path}")
+
+
+@app.command()
+def explain(
+    model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
+    input: Annotated[Path, typer.Option("--input", "-i", help="A .txt article, or a JSONL/CSV/Parquet file with one article (or pick one with --id).")],
+    id_: Annotated[str | None, typer.Option("--id", help="The article to explain when the file holds several.")] = None,
+    top: Annotated[int, typer.Option("--top", "-k", min=1, help="Features to show.")] = 10,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page with the highlighted article here.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config whose data section maps the input's columns.")] = None,
+    set_: SetOption = None,
+) -> None:
+    """Explain one article: label, probabilities and the features that pushed it, with their cues."""
+    from framing.config import load_config
+    from framing.errors import FramingError
+    from framing.explain import explain_text, print_explanation, read_article, write_html
+    from framing.track import load_pipeline
+
+    _needs_config(set_, config)
+    try:
+        cfg = load_config(config, set_ or []) if config is not None else None
+        rid, text = read_article(input, id=id_, data=cfg.data if cfg else None)
+        explanation = explain_text(load_pipeline(model), text, top)
+        if html is not None:
+            write_html(explanation, html, title=f"{rid} ({model})")
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    print_explanation(_console(), explanation, name=rid)
+    if html is not None:
+        _console(stderr=True).print(f"wrote {html}")
 
 
 @app.command()

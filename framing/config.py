@@ -420,12 +420,12 @@ class Config(_Section):
         """Every end of every range and every choice must make a valid config on its own."""
         if self.tune is None:
             return self
-        if self.split.cv_folds < 2:
-            raise ValueError("tune scores trials on cross-validation folds: set split.cv_folds to 2 or more")
+        # As tuned: on cross-validation folds (framing tune refuses fewer than 2; train may use 0).
+        folds = {"split.cv_folds": max(2, self.split.cv_folds)}
         for key, dimension in self.tune.space.items():
             for value in dimension.candidates():
                 try:
-                    with_values(self, {key: value})
+                    with_values(self, folds | {key: value})
                 except ConfigError as exc:
                     problem = str(exc).split("\n", 1)[-1].strip()
                     raise ValueError(f"tune.space.{key}: the value {value!r} makes an invalid config: {problem}") from None

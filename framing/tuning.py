@@ -185,6 +185,8 @@ def _default_params(config: Config) -> dict[str, Any] | None:
             low, high = dimension.int_range or dimension.float_range or (0, 0)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 return None
+            if dimension.step is not None and abs((value - low) / dimension.step - round((value - low) / dimension.step)) > 1e-9:
+                return None  # between two points of the grid
             params[key] = value
     return params
 
@@ -536,6 +538,8 @@ def tune(
             f"Got a config without a tune section ({config_path or config.name}), expected tune.space with the "
             "keys to search, e.g. tune: {space: {model.learning_rate: {float: [0.01, 0.3], log: true}}} (see configs/stance.yaml)."
         )
+    if config.split.cv_folds < 2:
+        raise FramingError(f"Got split.cv_folds={config.split.cv_folds}, expected 2 or more: tuning scores each trial on the cross-validation folds.")
     if workers < 1:
         raise FramingError(f"Got --workers {workers}, expected 1 or more.")
     started = time.perf_counter()

@@ -182,12 +182,6 @@ def test_search_space_errors_name_the_key(space: str, message: str) -> None:
     assert str(caught.value).splitlines()[1:] == [message]
 
 
-def test_tuning_needs_cross_validation_folds() -> None:
-    with pytest.raises(ConfigError) as caught:
-        load_config(ROOT / "configs" / "stance.yaml", ["split.cv_folds=0"])
-    assert str(caught.value).splitlines()[1:] == ["  tune scores trials on cross-validation folds: set split.cv_folds to 2 or more"]
-
-
 def test_search_space_of_the_shipped_stance_config() -> None:
     tune = load_config(ROOT / "configs" / "stance.yaml").tune
     assert tune.trials == 30 and tune.pruner.kind == "median"

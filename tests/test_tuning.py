@@ -283,3 +283,8 @@ def test_a_config_without_a_search_space_is_refused(data_path: Path) -> None:
     config = load_config(ROOT / "configs" / "outlet_style.yaml", [f"data.paths={data_path}"])
     with pytest.raises(FramingError, match=r"^Got a config without a tune section \(outlet_style\), expected tune\.space"):
         tune(config, trials=1, storage="sqlite:///unused.db")
+
+
+def test_tuning_needs_cross_validation_folds(data_path: Path) -> None:
+    with pytest.raises(FramingError, match=r"^Got split\.cv_folds=0, expected 2 or more: tuning scores each trial on the cross-validation folds\.$"):
+        tune(_config(data_path, "split.cv_folds=0"), trials=1, storage="sqlite:///unused.db")

@@ -1,0 +1,913 @@
+"""Why an article got its label: the features that pushed it, mapped back to words in its text.
+
+:func:`evidence` takes LightGBM's own per-feature contributions (``pred_contrib``: exact TreeSHAP
+values on the raw score, one sparse matrix per class) and keeps, per article, the ``k`` features
+that pushed the predicted class most. Each is mapped back to what a person can read:
+
+- a word or character n-gram -> its occurrences in the text;
+- a lexicon category or term -> the lexicon hits (term, category, span);
+- an attribution feature -> the attributions it counts (source, cue, origin group, direct or not);
+- a style feature -> a sentence describing the measured value ("14 sentences").
+
+Cues are found in the cleaned text (the features never see anything else), then located in the
+ORIGINAL input text, so ``text[cue["start"]:cue["end"]] == cue["text"]``. Cleaning deletes page
+furniture and replaces outlet names, but never reorders what it keeps, so the words of the cleaned
+text are aligned in order with those of the original (as a diff does: longest common runs first,
+which passes over a copy of the same words in a deleted line such as "Baca juga: ..."), and a cue
+the alignment does not cover is searched for forward between its aligned neighbours. A cue that
+exists only after cleaning (a masked name) keeps ``start`` and ``end`` as ``None``.
+
+:func:`explain_text` explains one article (label, probabilities, evidence, every cue), and
+:func:`render_html` turns that into a self-contained page (``framing explain --html``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+import tempfile
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+from framing.errors import FramingError
+
+if TYPE_CHECKING:
+    from framing.config import DataConfig
+
+__all__ = ["evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
+
+KINDS = {"word": "ngram", "char": "ngram", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}
+# Cues listed per feature: a character n-gram can occur hundreds of times; the description still
+# gives the full count.
+MAX_CUES = 20
+# Between two words of a cue, the original may hold any run of whitespace, a line break written
+# as \r\n, or the invisible characters the cleaner deletes; where a glued word was split it holds
+# nothing.
+_GAP = "[\\s\u200b-\u200d\u2060\ufeff\u00ad]*"
+_SPACE = re.compile(r"\s+")
+_DEFAULT_TOKEN = r"(?u)\b\w\w+\b"  # scikit-learn's token_pattern
+
+
+# -- the pipeline's parts, found once per pipeline ------------------------------------------------
+@dataclass
+class _Parts:
+    cleaner: Any
+    union: Any
+    model: Any
+    calibrated: Any
+    families: dict[str, Any]
+    names: list[str]
+    family: list[str]
+    short: list[str]
+    classes: list[Any]
+    placeholder: str | None
+    term_of: dict[str, str] = field(default_factory=dict)
+
+
+_PARTS: weakref.WeakKeyDictionary[Any, _Parts] = weakref.WeakKeyDictionary()
+
+
+def _parts(pipeline: Any) -> _Parts:
+    """What :func:`evidence` needs from a fitted pipeline (or calibrated wrapper), cached per object."""
+    cached = _PARTS.get(pipeline)
+    if cached is not None:
+        return cached
+    from framing.calibration import CalibratedModel
+    from framing.features.lexicon import _slug
+    from framing.pipeline import feature_names
+
+    calibrated = pipeline if isinstance(pipeline, CalibratedModel) else None
+    inner = pipeline.pipeline if calibrated is not None else pipeline
+    try:
+        steps = inner.named_steps
+        union, model = steps["features"], steps["model"]
+        booster = model.booster_
+    except (AttributeError, KeyError) as exc:
+        raise FramingError(f"Got a {type(pipeline).__name__}, expected a fitted framing pipeline (steps clean, features, model): {exc}.") from None
+    names = feature_names(inner)
+    if booster.num_feature() != len(names):
+        raise FramingError(f"The model has {booster.num_feature()} input columns but the features step names {len(names)}: the pipeline is inconsistent.")
+    cleaner = steps.get("clean")
+    families = {name: est for name, est in union.transformer_list if est != "drop"}
+    family, short = zip(*(name.split("__", 1) for name in names)) if names else ((), ())
+    lexicon = families.get("lexicon")
+    parts = _Parts(
+        cleaner=cleaner,
+        union=union,
+        model=model,
+        calibrated=calibrated,
+        families=families,
+        names=names,
+        family=list(family),
+        short=list(short),
+        classes=list(model.classes_),
+        placeholder=getattr(getattr(cleaner, "patterns_", None), "placeholder", None),
+        term_of={f"term_{_slug(t)}": t for t in getattr(lexicon, "terms_", [])},
+    )
+    _PARTS[pipeline] = parts
+    return parts
+
+
+def _threads(model: Any) -> int:
+    """Threads for prediction: the estimator's ``n_jobs`` now (a scorer may lower it after loading),
+    not the value stored in the booster at training time."""
+    n_jobs = getattr(model, "n_jobs", None)
+    if hasattr(model, "_process_n_jobs"):
+        return int(model._process_n_jobs(n_jobs))
+    return int(n_jobs) if isinstance(n_jobs, int) and n_jobs > 0 else 0
+
+
+def _probabilities(parts: _Parts, X: Any) -> Any:
+    """Class probabilities from the feature matrix, calibrated when the model is."""
+    import numpy as np
+
+    proba = np.asarray(parts.model.predict_proba(X), dtype=float)
+    if parts.calibrated is not None:
+        # The calibrators act on the model's probabilities; going through CalibratedModel.predict_proba
+        # would clean and featurise the texts a second time.
+        from framing.calibration import apply_calibrators
+
+        proba = apply_calibrators(parts.calibrated.calibrators, proba, parts.calibrated.method)
+    return proba
+
+
+# -- contributions -----------------------------------------------------------------------------
+class _Contributions:
+    """Per-row, per-class contributions from ``pred_contrib`` without densifying rows x classes x features.
+
+    LightGBM returns, for sparse input, one CSR matrix per class (binary: one matrix, for the
+    positive class) of shape (rows, features + 1), the last column the bias; for dense input one
+    array (rows, classes x (features + 1)).
+    """
+
+    def __init__(self, raw: Any, n_classes: int, n_features: int) -> None:
+        import numpy as np
+        import scipy.sparse as sp
+
+        self.n_features = n_features
+        self.binary = n_classes == 2
+        if isinstance(raw, list):
+            self.sparse: list[Any] | None = [sp.csr_matrix(m) for m in raw]
+            self.dense = None
+        elif sp.issparse(raw):
+            self.sparse, self.dense = [sp.csr_matrix(raw)], None
+        else:
+            self.sparse = None
+            blocks = 1 if self.binary else n_classes
+            self.dense = np.asarray(raw, dtype=float).reshape(raw.shape[0], blocks, n_features + 1)
+
+    def row(self, i: int, c: int) -> tuple[Any, Any, float]:
+        """Column indices, contributions (bias excluded) and bias of row ``i`` toward class ``c``."""
+        import numpy as np
+
+        block = 0 if self.binary else c
+        if self.sparse is not None:
+            m = self.sparse[block]
+            a, b = m.indptr[i], m.indptr[i + 1]
+            columns, values = m.indices[a:b], m.data[a:b].astype(float)
+            is_bias = columns == self.n_features
+            bias = float(values[is_bias].sum())
+            columns, values = columns[~is_bias], values[~is_bias]
+        else:
+            full = self.dense[i, block]
+            columns = np.flatnonzero(full[:-1])
+            values, bias = full[columns], float(full[-1])
+        if self.binary and c == 0:
+            # Binary models score the positive class; the negative class's log-odds are its negation.
+            values, bias = -values, -bias
+        return columns, values, bias
+
+
+def _top(columns: Any, values: Any, k: int) -> list[tuple[int, float]]:
+    """The ``k`` largest positive contributions, largest first (ties: lower column first)."""
+    import numpy as np
+
+    positive = values > 0
+    columns, values = columns[positive], values[positive]
+    order = np.lexsort((columns, -values))[:k]
+    return [(int(columns[j]), float(values[j])) for j in order]
+
+
+def _row_values(X: Any, i: int, columns: list[int]) -> list[float]:
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        a, b = X.indptr[i], X.indptr[i + 1]
+        present = dict(zip(X.indices[a:b].tolist(), X.data[a:b].tolist()))
+        return [float(present.get(j, 0.0)) for j in columns]
+    return [float(X[i, j]) for j in columns]
+
+
+def evidence(
+    pipeline: Any,
+    texts: Sequence[str],
+    k: int,
+    *,
+    cleaned: Sequence[str] | None = None,
+    X: Any = None,
+    predicted: Sequence[Any] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """The ``k`` features that pushed each article's predicted class most, with readable cues.
+
+    Parameters
+    ----------
+    pipeline
+        A fitted framing pipeline, or a :class:`framing.calibration.CalibratedModel` wrapping one
+        (as returned by :func:`framing.track.load_pipeline`).
+    texts
+        The ORIGINAL article texts; cue spans are offsets into them.
+    k
+        Features per article. Only features with a positive contribution toward the predicted
+        class are listed, so an article may get fewer.
+    cleaned
+        The pipeline's ``clean`` step output for ``texts``, when already computed.
+    X
+        The ``features`` step output for ``cleaned``, when already computed.
+    predicted
+        The predicted label of each text (values of ``pipeline.classes_``), when already known;
+        otherwise the argmax of the (calibrated) probabilities.
+
+    Returns
+    -------
+    list of list of dict
+        Per text, up to ``k`` dicts, largest contribution first: ``feature`` (column name),
+        ``kind`` (``ngram``, ``lexicon``, ``attribution`` or ``style``), ``contribution`` (the
+        feature's TreeSHAP value on the predicted class's raw score, exactly as LightGBM's
+        ``pred_contrib`` gives it), ``value`` (the feature's value), ``description`` and ``cues``
+        (dicts with ``text``, ``start``, ``end`` and, per kind, ``term``/``category`` or
+        ``source``/``name``/``group``/``cue``/``cue_start``/``cue_end``/``direct``/``anonymous``).
+        ``start``/``end`` index the original text, or are ``None`` when the cue exists only in
+        the cleaned text. All values are JSON-able.
+
+    Raises
+    ------
+    FramingError
+        ``k`` is not a positive integer, the inputs disagree in length, or a predicted label is
+        not one of the model's classes.
+    TypeError
+        ``texts`` is a single string.
+
+    Examples
+    --------
+    >>> items = evidence(pipeline, ["Rezim Zionis kembali menunjukkan kesombongannya."], 3)  # doctest: +SKIP
+    >>> items[0][0]["feature"], items[0][0]["cues"][0]["text"]  # doctest: +SKIP
+    ('lexicon__rate_delegitimising_label', 'Rezim Zionis')
+    """
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("Expected a list of texts, got a single string: wrap it in a list, e.g. [text].")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise FramingError(f"Got k={k!r}, expected a positive integer (features per article).")
+    texts = ["" if t is None else str(t) for t in texts]
+    parts = _parts(pipeline)
+    if cleaned is None:
+        cleaned = parts.cleaner.transform(texts) if parts.cleaner is not None else texts
+    if len(cleaned) != len(texts):
+        raise FramingError(f"Got {len(cleaned)} cleaned texts for {len(texts)} texts, expected one per text.")
+    if not texts:
+        return []
+    if X is None:
+        X = parts.union.transform(cleaned)
+    if X.shape[0] != len(texts):
+        raise FramingError(f"Got a feature matrix of {X.shape[0]} rows for {len(texts)} texts, expected one row per text.")
+    if hasattr(X, "tocsr") and getattr(X, "format", "csr") != "csr":
+        X = X.tocsr()  # rows are read through indptr below
+    if predicted is None:
+        classes = _probabilities(parts, X).argmax(axis=1).tolist()
+    else:
+        index = {str(c): i for i, c in enumerate(parts.classes)}
+        if len(predicted) != len(texts):
+            raise FramingError(f"Got {len(predicted)} predicted labels for {len(texts)} texts, expected one per text.")
+        classes = []
+        for label in predicted:
+            if str(label) not in index:
+                raise FramingError(f"Got predicted label {label!r}, expected one of the model's classes {[str(c) for c in parts.classes]}.")
+            classes.append(index[str(label)])
+    raw = parts.model.booster_.predict(X, pred_contrib=True, num_threads=_threads(parts.model))
+    contributions = _Contributions(raw, len(parts.classes), len(parts.names))
+    out = []
+    for i, text in enumerate(texts):
+        columns, values, _ = contributions.row(i, classes[i])
+        top = _top(columns, values, k)
+        features = _row_values(X, i, [j for j, _ in top])
+        reader = _Reader(parts, text, cleaned[i], str(parts.classes[classes[i]]))
+        out.append(reader.items(top, features))
+    return out
+
+
+# -- mapping features back to text -------------------------------------------------------------
+class _Reader:
+    """Cues of one article for the features asked about, located in the original text."""
+
+    def __init__(self, parts: _Parts, original: str, cleaned: str, label: str) -> None:
+        self.parts = parts
+        self.original = original
+        self.cleaned = cleaned
+        self.label = label
+        self._hits: list[dict[str, Any]] | None = None
+        self._sources: list[dict[str, Any]] | None = None
+        self._tokens: dict[str, list[tuple[str, int, int]]] = {}
+
+    # The cue lists, found in the cleaned text once and on demand.
+    def lexicon(self) -> list[dict[str, Any]]:
+        if self._hits is None:
+            extractor = self.parts.families.get("lexicon")
+            hits = extractor.find(str(self.cleaned)) if extractor is not None else []
+            self._hits = [{"text": h.text, "start": h.start, "end": h.end, "term": h.term, "category": h.category} for h in hits]
+        return self._hits
+
+    def attributions(self) -> list[dict[str, Any]]:
+        if self._sources is None:
+            extractor = self.parts.families.get("attribution")
+            found = extractor.find(str(self.cleaned)) if extractor is not None else []
+            self._sources = [
+                {
+                    "text": a.source,
+                    "start": a.start,
+                    "end": a.end,
+                    "source": a.source,
+                    "name": a.name or a.source,
+                    "group": a.group,
+                    "cue": a.cue,
+                    "cue_start": a.cue_start,
+                    "cue_end": a.cue_end,
+                    "direct": bool(a.direct),
+                    "anonymous": bool(a.anonymous),
+                }
+                for a in found
+            ]
+        return self._sources
+
+    def items(self, top: list[tuple[int, float]], values: list[float]) -> list[dict[str, Any]]:
+        items = []
+        for (column, contribution), value in zip(top, values):
+            family, short = self.parts.family[column], self.parts.short[column]
+            describe = getattr(self, f"_{KINDS.get(family, 'other')}", self._other)
+            description, cues = describe(family, short, value)
+            items.append(
+                {
+                    "feature": self.parts.names[column],
+                    "kind": KINDS.get(family, family),
+                    "contribution": contribution,
+                    "value": value,
+                    "description": description,
+                    "cues": [dict(c) for c in cues[:MAX_CUES]],
+                }
+            )
+        locate(self.original, self.cleaned, [c for item in items for c in item["cues"]], self.parts.placeholder)
+        return items
+
+    def _absent(self, what: str) -> str:
+        return f"{what} does not occur: its absence pushed toward {self.label}"
+
+    def _ngram(self, family: str, gram: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        what = f"{'word' if family == 'word' else 'character'} n-gram {gram!r}"
+        if not value:
+            return self._absent(what), []
+        cues = _ngram_cues(self.parts.families.get(family), str(self.cleaned), gram, self._tokens)
+        return f"{what} occurs {len(cues)} time{'s' if len(cues) != 1 else ''} (TF-IDF {value:.3f})", cues
+
+    def _lexicon(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        hits = self.lexicon()
+        if name.startswith("rate_"):
+            category = name[5:]
+            chosen = [h for h in hits if h["category"] == category]
+            if not chosen:
+                return self._absent(f"lexicon category {category}"), []
+            return f"{len(chosen)} {category} cue{'s' if len(chosen) != 1 else ''}, {value:.1f} per 1,000 tokens", chosen
+        term = self.parts.term_of.get(name, name[5:] if name.startswith("term_") else name)
+        chosen = [h for h in hits if h["term"] == term]
+        if not chosen:
+            return self._absent(f"lexicon term {term!r}"), []
+        return f"lexicon term {term!r} ({chosen[0]['category']}) occurs {len(chosen)} time{'s' if len(chosen) != 1 else ''}", chosen
+
+    def _attribution(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        found = self.attributions()
+        n = len(found)
+        if name.startswith("share_"):
+            group = name[6:]
+            chosen = [a for a in found if a["group"] == group]
+            if not chosen:
+                return self._absent(f"an attribution to a {group} source"), []
+            return f"{len(chosen)} of {n} attributions ({value:.0%}) are to {group} sources", chosen
+        if not found:
+            return f"no attribution at all ({name} = 0): the absence pushed toward {self.label}", []
+        if name == "density":
+            return f"{n} attribution{'s' if n != 1 else ''}, {value:.1f} per 1,000 tokens", found
+        if name == "direct_share":
+            chosen = [a for a in found if a["direct"]]
+            return f"{len(chosen)} of {n} attributions ({value:.0%}) attach to a direct quote", chosen
+        if name == "anonymous_share":
+            chosen = [a for a in found if a["anonymous"]]
+            return f"{len(chosen)} of {n} attributions ({value:.0%}) are to unnamed sources", chosen
+        if name == "diversity":
+            groups = sorted({a["group"] for a in found})
+            return f"origin-group diversity {value:.2f} (entropy over {', '.join(groups)})", found
+        if name == "n_sources":
+            return f"{value:.0f} distinct source{'s' if value != 1 else ''} quoted", found
+        if name == "both_sides":
+            extractor = self.parts.families["attribution"]
+            side = dict(zip(extractor.groups_, extractor.sides_))
+            chosen = [a for a in found if side.get(a["group"]) in ("alignment", "opposing")]
+            if value:
+                return "quotes both sides (an alignment group and an opposing group)", chosen
+            present = sorted({side.get(a["group"], "none") for a in chosen})
+            if not present:
+                return "does not quote both sides: no source of the alignment or the opposing side", chosen
+            return f"does not quote both sides: only the {present[0]} side ({', '.join(sorted({a['group'] for a in chosen}))})", chosen
+        return f"{name} = {value:.3g}", found
+
+    def _style(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        cues: list[dict[str, Any]] = []
+        if name in ("first_plural_rate", "evaluative_rate"):
+            cues = _style_words(self.parts.families.get("style"), str(self.cleaned), plural=name == "first_plural_rate")
+        return _describe_style(name, value), cues
+
+    def _other(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        return f"{family} feature {name} = {value:.3g}", []
+
+
+_STYLE = {
+    "n_sentences": "{v:.0f} sentences",
+    "sentence_words_mean": "{v:.1f} words per sentence on average",
+    "sentence_chars_std": "sentence lengths vary by {v:.0f} characters (standard deviation)",
+    "n_paragraphs": "{v:.0f} paragraphs",
+    "paragraph_words_mean": "{v:.1f} words per paragraph on average",
+    "paragraph_chars_std": "paragraph lengths vary by {v:.0f} characters (standard deviation)",
+    "question_rate": "{v:.1f} question marks per 1,000 tokens",
+    "exclamation_rate": "{v:.1f} exclamation marks per 1,000 tokens",
+    "first_plural_rate": "{v:.1f} first-person plurals (kita, kami) per 1,000 tokens",
+    "evaluative_rate": "{v:.1f} evaluative words per 1,000 tokens",
+}
+
+
+def _describe_style(name: str, value: float) -> str:
+    if name == "n_tokens_log":
+        return f"length: {math.expm1(value):.0f} tokens"
+    if name in _STYLE:
+        return _STYLE[name].format(v=value)
+    if name.startswith("quote_") and name.endswith("_rate"):
+        return f"{name[6:-5]} quote marks: {value:.1f} per 1,000 tokens"
+    if name.startswith("removed_"):
+        return f"cleaning removed {value:.0f} {name[8:].replace('_', ' ')} item{'s' if value != 1 else ''}"
+    return f"{name} = {value:.3g}"
+
+
+def _style_words(extractor: Any, doc: str, *, plural: bool) -> list[dict[str, Any]]:
+    """First-person plurals or evaluative words, as the style extractor counts them."""
+    if extractor is None:
+        return []
+    from framing.features._text import lower_same_length
+
+    cues = []
+    # The extractor scans " " + lower-cased text, its pattern consuming the character before a word.
+    for m in extractor.words_.finditer(" " + lower_same_length(doc)):
+        if bool(m.group(1)) != plural:
+            continue
+        start, end = m.span()
+        while start < end and not m.string[start].isalnum():
+            start += 1
+        cues.append({"text": doc[start - 1 : end - 1], "start": start - 1, "end": end - 1})
+    return cues
+
+
+def _ngram_cues(vectorizer: Any, doc: str, gram: str, cache: dict[str, list[tuple[str, int, int]]]) -> list[dict[str, Any]]:
+    """Occurrences of a TF-IDF n-gram in ``doc``, by the vectorizer's own tokenisation."""
+    if vectorizer is None:
+        return []
+    from framing.features._text import lower_same_length
+
+    lowered = lower_same_length(doc) if getattr(vectorizer, "lowercase", True) else doc
+    analyzer = getattr(vectorizer, "analyzer", "word")
+    if analyzer == "word":
+        if " " not in gram and vectorizer.token_pattern == _DEFAULT_TOKEN and not vectorizer.stop_words:
+            # A default token is a maximal run of two or more word characters: one regex scan in C
+            # finds a unigram without tokenising the whole text.
+            rx = re.compile(rf"(?<!\w){re.escape(gram)}(?!\w)")
+            return [{"text": doc[m.start() : m.end()], "start": m.start(), "end": m.end()} for m in rx.finditer(lowered)]
+        if "word" not in cache:
+            pattern = re.compile(vectorizer.token_pattern or r"(?u)\b\w\w+\b")
+            group = 1 if pattern.groups == 1 else 0
+            stop = vectorizer.get_stop_words() or frozenset()
+            cache["word"] = [(m.group(group), m.start(group), m.end(group)) for m in pattern.finditer(lowered) if m.group(group) not in stop]
+        tokens = cache["word"]
+        words = gram.split(" ")
+        n = len(words)
+        cues = []
+        for i in range(len(tokens) - n + 1):
+            if tokens[i][0] == words[0] and all(tokens[i + j][0] == words[j] for j in range(1, n)):
+                start, end = tokens[i][1], tokens[i + n - 1][2]
+                cues.append({"text": doc[start:end], "start": start, "end": end})
+        return cues
+    if analyzer in ("char", "char_wb"):
+        body = gram.strip(" ") if analyzer == "char_wb" else gram
+        if not body:
+            return []
+        # The analyzer counts a run of whitespace as one space: a leading space starts the run.
+        rx = ("(?<!\\s)" if body.startswith(" ") else "") + "".join(r"\s+" if ch == " " else re.escape(ch) for ch in body)
+        if analyzer == "char_wb":
+            rx = (r"(?<!\S)" if gram.startswith(" ") else "") + rx + (r"(?!\S)" if gram.endswith(" ") and len(gram) > 1 else "")
+        # A lookahead finds overlapping occurrences, which the vectorizer counts too.
+        return [{"text": doc[m.start(1) : m.end(1)], "start": m.start(1), "end": m.end(1)} for m in re.finditer(f"(?=({rx}))", lowered)]
+    return []
+
+
+# -- cleaned offsets -> original offsets -------------------------------------------------------
+def _flexible(text: str) -> str:
+    return _GAP.join(re.escape(piece) for piece in _SPACE.split(text))
+
+
+def locate(original: str, cleaned: str, cues: Iterable[dict[str, Any]], placeholder: str | None = None) -> None:
+    """Rewrite the cleaned-text spans of ``cues`` in place as spans of ``original``.
+
+    ``start``/``end`` (and ``cue_start``/``cue_end`` when present) become offsets into
+    ``original`` such that ``original[start:end] == text`` (and ``original[cue_start:cue_end] ==
+    cue``), or ``None`` where the words cannot be found there (they exist only after cleaning).
+
+    Parameters
+    ----------
+    original
+        The text as given to the pipeline.
+    cleaned
+        Its cleaned text, in which the cues' spans were found.
+    cues
+        Dicts with ``start`` and ``end`` (cleaned offsets), changed in place.
+    placeholder
+        The cleaner's placeholder for outlet names: never searched for in the original.
+    """
+    cues = list(cues)
+    cleaned = str(cleaned)
+    keys = [("start", "end", "text"), ("cue_start", "cue_end", "cue")]
+    wanted = {(c[a], c[b]) for c in cues for a, b, _ in keys if c.get(a) is not None and c.get(b) is not None}
+    if not wanted:
+        return
+    if original == cleaned:
+        mapping = {span: span for span in wanted}
+    else:
+        mapping = _Aligner(original, cleaned, placeholder).map(wanted)
+    for cue in cues:
+        for a, b, text_key in keys:
+            if a not in cue:
+                continue
+            span = mapping.get((cue[a], cue[b])) if cue[a] is not None else None
+            cue[a], cue[b] = span if span is not None else (None, None)
+            if span is not None and text_key in cue:
+                # Whitespace may differ from the cleaned text: report the words as they stand.
+                cue[text_key] = original[span[0] : span[1]]
+
+
+class _Aligner:
+    """Cleaned-text spans -> original-text spans, through an order-preserving alignment of words.
+
+    Cleaning deletes and rewrites but never reorders, so the whitespace-separated words of the
+    cleaned text are a subsequence of the original's, give or take a rewritten word. They are
+    aligned as a diff does (longest common runs of words first), which skips deleted lines and
+    passes over a deleted copy of the same words ("Baca juga: ..." repeating a phrase of the body,
+    an article repeating a paragraph). A cue whose words all align in a row maps offset for offset;
+    any other cue (a word split or rewritten by cleaning) is searched for forward from the aligned
+    word before it, up to the aligned word after it.
+    """
+
+    _WORD = re.compile(r"\S+")
+
+    def __init__(self, original: str, cleaned: str, placeholder: str | None) -> None:
+        from difflib import SequenceMatcher
+
+        self.original = original
+        self.cleaned = cleaned
+        self.placeholder = placeholder
+        self.orig = [(m.group(), m.start(), m.end()) for m in self._WORD.finditer(original)]
+        self.clean = [(m.group(), m.start(), m.end()) for m in self._WORD.finditer(cleaned)]
+        self.clean_starts = [start for _, start, _ in self.clean]
+        # Longest common runs of words first, then recursively left and right of them: a few
+        # blocks per article (cleaning cuts a few regions), about 0.5 ms. No "popular word" junk
+        # heuristic: "dan" and "yang" must align too.
+        matcher = SequenceMatcher(None, [w for w, _, _ in self.clean], [w for w, _, _ in self.orig], autojunk=False)
+        self.match = [-1] * len(self.clean)
+        for i, j, size in matcher.get_matching_blocks():
+            self.match[i : i + size] = range(j, j + size)
+
+    def map(self, spans: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int] | None]:
+        return {span: self._one(*span) for span in spans}
+
+    def _one(self, s: int, e: int) -> tuple[int, int] | None:
+        from bisect import bisect_right
+
+        if not 0 <= s < e <= len(self.cleaned) or not self.clean:
+            return None
+        needle = self.cleaned[s:e]
+        if self.placeholder and self.placeholder in needle:
+            return None
+        i0 = max(bisect_right(self.clean_starts, s) - 1, 0)
+        i1 = max(bisect_right(self.clean_starts, e - 1) - 1, 0)
+        j0 = self.match[i0]
+        if j0 >= 0 and all(self.match[i] == j0 + i - i0 for i in range(i0 + 1, i1 + 1)):
+            start = self.orig[j0][1] + s - self.clean[i0][1]
+            end = self.orig[self.match[i1]][1] + e - self.clean[i1][1]
+            return start, end
+        # Between the nearest aligned words around the cue.
+        before = next((self.match[i] for i in range(i0 - 1, -1, -1) if self.match[i] >= 0), -1)
+        after = next((self.match[i] for i in range(i1 + 1, len(self.match)) if self.match[i] >= 0), -1)
+        lo = self.orig[before][2] if before >= 0 else 0
+        hi = self.orig[after][1] if after >= 0 else len(self.original)
+        at = self.original.find(needle, lo, hi)
+        if at >= 0:
+            return at, at + len(needle)
+        # Whitespace may differ, or a word the cleaner split was glued ("dariIRNA" -> "dari IRNA").
+        m = re.compile(_flexible(needle)).search(self.original, lo, hi)
+        return (m.start(), m.end()) if m is not None and m.end() > m.start() else None
+
+
+# -- one article -------------------------------------------------------------------------------
+def explain_text(pipeline: Any, text: str, k: int = 10) -> dict[str, Any]:
+    """Explain one article: label, probabilities, top-``k`` evidence and every cue of its text.
+
+    Parameters
+    ----------
+    pipeline
+        A fitted framing pipeline or calibrated wrapper (:func:`framing.track.load_pipeline`).
+    text
+        The article as given (spans index it).
+    k
+        Evidence items.
+
+    Returns
+    -------
+    dict
+        JSON-able: ``text``, ``label``, ``probabilities`` (class -> probability, model order),
+        ``evidence`` (as :func:`evidence`), ``lexicon`` (every lexicon hit) and ``attributions``
+        (every attribution), both with spans in ``text``, ``categories`` (lexicon category ->
+        description), ``groups`` (attribution origin group -> side) and ``removed`` (what
+        cleaning removed, per kind).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"Got text of type {type(text).__name__}, expected a str (one article).")
+    parts = _parts(pipeline)
+    cleaned = parts.cleaner.transform([text]) if parts.cleaner is not None else [text]
+    X = parts.union.transform(cleaned)
+    proba = _probabilities(parts, X)[0]
+    label = parts.classes[int(proba.argmax())]
+    items = evidence(pipeline, [text], k, cleaned=cleaned, X=X, predicted=[label])[0]
+    reader = _Reader(parts, text, cleaned[0], str(label))
+    lexicon, attributions = [dict(h) for h in reader.lexicon()], [dict(a) for a in reader.attributions()]
+    locate(text, cleaned[0], lexicon + attributions, parts.placeholder)
+    lex = parts.families.get("lexicon")
+    attr = parts.families.get("attribution")
+    return {
+        "text": text,
+        "label": str(label),
+        "probabilities": {str(c): float(p) for c, p in zip(parts.classes, proba)},
+        "evidence": items,
+        "lexicon": lexicon,
+        "attributions": attributions,
+        "categories": dict(getattr(lex, "descriptions_", {})),
+        "groups": dict(zip(getattr(attr, "groups_", []), getattr(attr, "sides_", []))),
+        "removed": {kind: n for kind, n in getattr(cleaned[0], "counts", {}).items() if n},
+    }
+
+
+def read_article(path: str | Path, *, id: str | None = None, data: DataConfig | None = None) -> tuple[str, str]:
+    """The ``(id, text)`` of one article from a .txt, JSONL, CSV or Parquet file.
+
+    Parameters
+    ----------
+    path
+        A ``.txt`` file (one article, id = file name) or a corpus file.
+    id
+        The record to pick; without it the file must hold exactly one.
+    data
+        A config's ``data`` section, for the column mapping.
+
+    Raises
+    ------
+    FramingError
+        The file holds no readable article, several without ``id``, or none with that ``id``.
+    """
+    from framing.corpus import CorpusReader
+
+    path = str(path)
+    reader = CorpusReader.from_config(data, with_label=False, paths=[path]) if data is not None else CorpusReader([path])
+    first: tuple[str, str] | None = None
+    seen: list[str] = []
+    for chunk in reader.iter_chunks(1_000):
+        for rid, text in zip(chunk["id"], chunk["text"]):
+            rid = str(rid)
+            if id is None:
+                if first is not None:
+                    raise FramingError(f"{path} holds several articles ({first[0]!r}, {rid!r}, ...): pick one with --id.")
+                first = (rid, text)
+            elif rid == id:
+                return rid, text
+            elif len(seen) < 4:
+                seen.append(rid)  # a few, to name in the error
+    if id is not None:
+        shown = ", ".join(repr(s) for s in seen[:3]) + (", ..." if len(seen) > 3 else "")
+        raise FramingError(f"Got --id {id!r}, but {path} has no article with that id (its ids: {shown or 'none readable'}).")
+    if first is None:
+        why = f": {reader.rejects[0].reason}" if reader.rejects else ""
+        raise FramingError(f"{path} holds no readable article{why}.")
+    return first
+
+
+# -- terminal view -----------------------------------------------------------------------------
+def print_explanation(console: Any, explanation: dict[str, Any], name: str = "") -> None:
+    """Print label, probabilities and the evidence table to a rich console."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if name:
+        console.print(Text(f"article:        {name}"))
+    console.print(Text(f"label:          {explanation['label']}"))
+    probabilities = "  ".join(f"{c} {p:.3f}" for c, p in explanation["probabilities"].items())
+    console.print(Text(f"probabilities:  {probabilities}"))
+    removed = ", ".join(f"{k} {v}" for k, v in explanation["removed"].items()) or "nothing"
+    console.print(Text(f"cleaning removed: {removed}"))
+    table = Table(title=Text(f"evidence toward {explanation['label']}"), title_justify="left")
+    for column in ("feature", "contribution", "description", "cues (span in the input)"):
+        table.add_column(column, justify="right" if column == "contribution" else "left")
+    for item in explanation["evidence"]:
+        cues = "; ".join(_cue_label(c) for c in item["cues"][:6]) + ("; ..." if len(item["cues"]) > 6 else "")
+        table.add_row(Text(item["feature"]), f"{item['contribution']:+.4f}", Text(item["description"]), Text(cues or "-"))
+    console.print(table)
+
+
+def _cue_label(cue: dict[str, Any]) -> str:
+    span = f"{cue['start']}-{cue['end']}" if cue.get("start") is not None else "only after cleaning"
+    if "group" in cue:
+        return f"{cue['text']} ({cue['group']}, {cue['cue']}, {'direct' if cue['direct'] else 'indirect'}) {span}"
+    if "category" in cue:
+        return f"{cue['text']} ({cue['category']}) {span}"
+    return f"{cue['text']} {span}"
+
+
+# -- HTML page ---------------------------------------------------------------------------------
+# Light fills for lexicon categories, strong borders for origin groups: a word can carry both.
+_FILLS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#bc80bd", "#ccebc5",
+          "#ffed6f", "#d9d9d9"]  # fmt: skip (ColorBrewer Set3: categorical, dark text stays readable)
+_LINES = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+          "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"]  # fmt: skip
+
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="id">
+<head>
+<meta charset="utf-8">
+<title>$title</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; line-height: 1.5; padding: 0 1rem; }
+h1 { font-size: 1.4rem; margin: 0 0 .4rem; } h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; border-bottom: 1px solid #ddd; }
+.label { display: inline-block; font-size: 1.3rem; font-weight: 700; padding: .1rem .7rem; border-radius: .4rem; background: #222; color: #fff; }
+.probs { margin: .6rem 0; } .prob { display: flex; align-items: center; gap: .5rem; font-size: .9rem; }
+.prob .name { width: 9rem; } .prob .track { width: 20rem; height: .8rem; background: #eee; border-radius: .2rem; }
+.prob .fill { height: 100%; background: #555; border-radius: .2rem; } .prob.top .fill { background: #d62728; }
+table { border-collapse: collapse; width: 100%; font-size: .88rem; } th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }
+.bars td.bar { width: 32%; } .bar .track { background: #f2f2f2; height: 1rem; border-radius: .2rem; }
+.bar .fill { background: #d62728; height: 100%; border-radius: .2rem; } .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.feature { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .82rem; }
+.legend { display: flex; flex-wrap: wrap; gap: .4rem 1rem; font-size: .85rem; } .legend span.key { padding: 0 .35rem; border-radius: .2rem; }
+article { white-space: pre-wrap; font-size: 1rem; border: 1px solid #ddd; border-radius: .4rem; padding: 1rem 1.2rem; background: #fcfcfc; }
+mark { background: none; color: inherit; padding: 0 .05rem; border-radius: .15rem; }
+mark.evidence { font-weight: 700; }
+.muted { color: #777; font-size: .85rem; }
+</style>
+</head>
+<body>
+<h1>$title</h1>
+<div><span class="label">$label</span></div>
+<div class="probs">$probabilities</div>
+<h2>Evidence toward $label</h2>
+<p class="muted">Contribution of each feature to the raw score of the predicted class (LightGBM TreeSHAP); bars scale to the largest.</p>
+<table class="bars"><tr><th>feature</th><th>contribution</th><th></th><th>what it measured</th></tr>
+$bars</table>
+<h2>Article</h2>
+<div class="legend">$legend</div>
+<p class="muted">Filled: lexicon cue (colour per category). Boxed: quoted source (colour per origin group); the attribution cue is underlined in the same colour. Dashed: an n-gram of the evidence. Bold: part of the evidence above.</p>
+<article>$article</article>
+<h2>Attributions</h2>
+<table><tr><th>source</th><th>origin group</th><th>cue</th><th>quote</th><th>span</th></tr>
+$attributions</table>
+<p class="muted">Cleaning removed: $removed.</p>
+</body>
+</html>
+""")
+
+
+def _palette(explanation: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    categories = sorted(set(explanation.get("categories", {})) | {h["category"] for h in explanation["lexicon"]})
+    groups = list(explanation.get("groups", {})) or sorted({a["group"] for a in explanation["attributions"]})
+    groups += sorted({a["group"] for a in explanation["attributions"]} - set(groups))
+    fills = {c: _FILLS[i % len(_FILLS)] for i, c in enumerate(categories)}
+    lines = {g: _LINES[i % len(_LINES)] for i, g in enumerate(groups)}
+    return fills, lines
+
+
+def _marks(explanation: dict[str, Any], fills: dict[str, str], lines: dict[str, str]) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, css class, style, title) of every located cue; longest first at one position."""
+    e = html.escape
+    key = {(c.get("start"), c.get("end")) for item in explanation["evidence"] for c in item["cues"]}
+    key |= {(c.get("cue_start"), c.get("cue_end")) for item in explanation["evidence"] for c in item["cues"] if "cue" in c}
+    marks = []
+    for h in explanation["lexicon"]:
+        if h["start"] is not None:
+            cls = "lex evidence" if (h["start"], h["end"]) in key else "lex"
+            marks.append((h["start"], h["end"], cls, f"background:{fills[h['category']]}", e(f"{h['category']}: {h['term']}")))
+    for item in explanation["evidence"]:
+        if item["kind"] in ("ngram", "style"):
+            for c in item["cues"]:
+                if c.get("start") is not None:
+                    marks.append((c["start"], c["end"], "gram evidence", "border-bottom:2px dashed #555", e(item["feature"])))
+    for a in explanation["attributions"]:
+        colour = lines.get(a["group"], "#444")
+        title = e(f"{a['group']}: {a['name']} ({a['cue']}, {'direct quote' if a['direct'] else 'indirect'})")
+        if a["start"] is not None:
+            cls = "src evidence" if (a["start"], a["end"]) in key else "src"
+            marks.append((a["start"], a["end"], cls, f"outline:2px solid {colour};outline-offset:-1px", title))
+        if a.get("cue_start") is not None:
+            marks.append((a["cue_start"], a["cue_end"], "cue", f"text-decoration:underline 2px {colour};text-underline-offset:3px", title))
+    return marks
+
+
+def _highlight(text: str, marks: list[tuple[int, int, str, str, str]]) -> str:
+    """The text, escaped, cut at every cue boundary; each piece inside cues is one <mark> per cue.
+
+    Overlapping cues (a lexicon term inside a source name) nest: every piece carries all the
+    cues covering it, so the page needs no JavaScript and stays valid HTML.
+    """
+    cuts = sorted({0, len(text)} | {m[0] for m in marks} | {m[1] for m in marks})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = html.escape(text[a:b])
+        for start, end, cls, style, title in sorted((m for m in marks if m[0] <= a and b <= m[1]), key=lambda m: m[0] - m[1]):
+            piece = f'<mark class="{cls}" style="{style}" title="{title}" data-span="{start}-{end}">{piece}</mark>'
+        out.append(piece)
+    return "".join(out)
+
+
+def render_html(explanation: dict[str, Any], title: str = "") -> str:
+    """A self-contained HTML page (inline CSS, no script, no external file) for :func:`explain_text`'s result.
+
+    Every piece of text from the article or the model is escaped.
+    """
+    e = html.escape
+    fills, lines = _palette(explanation)
+    label = explanation["label"]
+    probabilities = "".join(
+        f'<div class="prob{" top" if c == label else ""}"><span class="name">{e(c)}</span><span class="track">'
+        f'<div class="fill" style="width:{100 * p:.1f}%"></div></span><span class="num">{p:.3f}</span></div>'
+        for c, p in explanation["probabilities"].items()
+    )
+    top = max((item["contribution"] for item in explanation["evidence"]), default=0.0) or 1.0
+    bars = "".join(
+        f'<tr><td class="feature">{e(item["feature"])}</td><td class="num">{item["contribution"]:+.4f}</td>'
+        f'<td class="bar"><div class="track"><div class="fill" style="width:{100 * item["contribution"] / top:.1f}%"></div></div></td>'
+        f'<td>{e(item["description"])}</td></tr>\n'
+        for item in explanation["evidence"]
+    )
+    used_categories = sorted({h["category"] for h in explanation["lexicon"]})
+    used_groups = sorted({a["group"] for a in explanation["attributions"]}, key=list(lines).index)
+    legend = "".join(
+        f'<span><span class="key" style="background:{fills[c]}" title="{e(explanation.get("categories", {}).get(c, ""))}">{e(c)}</span></span>'
+        for c in used_categories
+    ) + "".join(f'<span><span class="key" style="outline:2px solid {lines[g]}">{e(g)}</span></span>' for g in used_groups)
+    if any(item["kind"] in ("ngram", "style") and item["cues"] for item in explanation["evidence"]):
+        legend += '<span><span class="key" style="border-bottom:2px dashed #555">n-gram or word in the evidence</span></span>'
+    spans = ["-" if a["start"] is None else f"{a['start']}-{a['end']}" for a in explanation["attributions"]]
+    attributions = "".join(
+        f'<tr><td>{e(a["source"])}</td><td><span class="key" style="outline:2px solid {lines.get(a["group"], "#444")};padding:0 .3rem">{e(a["group"])}</span></td>'
+        f'<td>{e(a["cue"])}</td><td>{"direct" if a["direct"] else "indirect"}{", unnamed" if a["anonymous"] else ""}</td>'
+        f'<td class="num">{span}</td></tr>\n'
+        for a, span in zip(explanation["attributions"], spans)
+    ) or '<tr><td colspan="5" class="muted">no attribution found</td></tr>'
+    removed = ", ".join(f"{k} {v}" for k, v in explanation.get("removed", {}).items()) or "nothing"
+    return _PAGE.substitute(
+        title=e(title or "framing explain"),
+        label=e(label),
+        probabilities=probabilities,
+        bars=bars or '<tr><td colspan="4" class="muted">no feature pushed this class</td></tr>',
+        legend=legend or '<span class="muted">no cue found</span>',
+        article=_highlight(explanation["text"], _marks(explanation, fills, lines)),
+        attributions=attributions,
+        removed=e(removed),
+    )
+
+
+def write_html(explanation: dict[str, Any], path: str | Path, title: str = "") -> Path:
+    """Write :func:`render_html` to ``path`` atomically (a temporary file moved into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(render_html(explanation, title))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a page is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
