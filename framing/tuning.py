@@ -411,7 +411,10 @@ def _status(study: optuna.Study, target: int, started: float, finished_before: i
     ended = [t for t in trials if t.state.is_finished()]
     if ended:
         t = max(ended, key=lambda t: t.datetime_complete or t.datetime_start)
-        last = f"trial {t.number} {t.state.name.lower()}" + (f" {t.value:.3f}" if t.value is not None else "")
+        if t.state == TrialState.PRUNED:
+            last = f"trial {t.number} pruned after fold {t.last_step}"
+        else:
+            last = f"trial {t.number} {t.state.name.lower()}" + (f" {t.value:.3f}" if t.value is not None else "")
     return TuneStatus(
         target=target,
         complete=count[TrialState.COMPLETE],
