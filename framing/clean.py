@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from framing.errors import FramingError
-from framing.features._text import CONFIGS, check_documents
+from framing.features._text import CONFIGS, check_documents, trie_pattern
 
 __all__ = ["COUNT_KINDS", "CleanedText", "TextCleaner"]
 
@@ -70,13 +71,23 @@ _MOJIBAKE_KEYS = ("replace", "utf8_as_cp1252")
 # bytes 0x80-0x9F show as the Windows-1252 characters below, or as C1 controls under Latin-1.
 _CP1252_HIGH = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 _CONT = "[\x80-\xbf" + "".join(re.escape(ch) for ch in _CP1252_HIGH) + "]"
-_MOJIBAKE_RUN = re.compile(f"[\xc2-\xdf]{_CONT}|[\xe0-\xef]{_CONT}{{2}}|[\xf0-\xf4]{_CONT}{{3}}")
+# The lead byte first, as one class, so that the regex engine jumps in C from one possible lead to
+# the next instead of trying three branches at every character; the look-behind then tells how
+# many continuation bytes that lead takes (same matches as "[\xc2-\xdf]C|[\xe0-\xef]CC|[\xf0-\xf4]CCC").
+_MOJIBAKE_RUN = re.compile(f"[\xc2-\xf4](?:(?<=[\xc2-\xdf]){_CONT}|(?<=[\xe0-\xef]){_CONT}{{2}}|(?<=[\xf0-\xf4]){_CONT}{{3}})")
 
 # Runs of spaces, and any other horizontal space (single spaces are the common case: left alone).
-_LINE_SPACE = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000][ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]*| [ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Written to start with one class (a run of other spaces, or a space with more after it) so that
+# the engine jumps between candidates in C. No "  " and no _ODD_SPACE: nothing to do at all.
+_ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_LINE_SPACE = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+    r"(?:(?<=[\t\u00a0\u2000-\u200a\u202f\u205f\u3000])[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]*|[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"
+)
 _SPACE_AROUND_BREAK = re.compile(r" +\n|\n +")
 _PARAGRAPH_BREAK = re.compile(r"\n{3,}")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CR_OR_INVISIBLE = re.compile("[\r\u200b-\u200d\u2060\ufeff\u00ad]")
 # Separators between a "read also" marker and its headline.
 _MARKER_TAIL = re.compile(r"[ \t_]*(?:[:\-–—▶►>|»]+[ \t]*)?")
 _HEADLINE_WORD = re.compile(r"[^\W_][\w'’-]*")
@@ -85,7 +96,9 @@ _TOKEN_RUN = re.compile(r"\S+")
 _HEADLINE_LOWER_RUN = 2
 _OPENING = "\"'“‘«"
 # A lower-case letter followed by a capital: where glued words meet ("YouTuberThariq").
-_CAMEL_EDGE = re.compile(r"[a-z](?=[A-Z])")
+# Matched at the capital (rare) rather than at the lower-case letter (most characters), so that
+# the engine jumps between capitals in C: an edge starts one character before the match.
+_CAMEL_EDGE = re.compile(r"[A-Z](?<=[a-z][A-Z])")
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
 _VOWEL = re.compile("[aeiouyAEIOUY]")
 _ID_CHARS = frozenset("0123456789_/@#=&%+")
@@ -132,15 +145,14 @@ class CleanedText(str):
 
 
 class _RuleSet:
-    """The patterns of one pass, compiled per document from those that can match it.
+    """The patterns of one pass, searched per document only for those that can match it.
 
     Each pattern has a *stem*: a lower-case literal that every match contains (see
     :func:`_stem`). A pattern whose stem does not occur in a document cannot match it, so only the
-    others are joined into the regex for that document (each combination compiled once and
-    cached). With few alternatives left the regex engine runs fast, and the result is the same as
-    with all of them. ``{outlet}`` in a pattern stands for every outlet name form.
-    Line-anchored patterns come first, under one ``^``; at one position the first pattern in that
-    order wins, as in a single alternation.
+    others are searched for in that document (the matcher of each combination is built once and
+    cached), and the result is the same as with all of them. ``{outlet}`` in a pattern stands for
+    every outlet name form. The patterns act as one alternation with the line-anchored ones first,
+    under one ``^``: at one position the first pattern in that order wins.
     """
 
     def __init__(self, rules: list[tuple[str, str]], flags: int, names: tuple[tuple[str, str | None], ...] = ()) -> None:
@@ -153,46 +165,67 @@ class _RuleSet:
         self._cache: dict[tuple[Any, ...], re.Pattern[str] | None] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_cache": {}}
+        # The caches are rebuilt on demand (also for a cleaner pickled before they existed).
+        return {key: value for key, value in self.__dict__.items() if key not in ("_cache", "_matchers", "_stemmed")} | {"_cache": {}}
 
-    def regex(self, present: set[str] | None) -> tuple[re.Pattern[str] | None, tuple[int, ...]]:
-        """The joined regex of the patterns whose stem is in ``present`` (all when ``None``)."""
-        chosen = tuple(i for i, stem in enumerate(self.stems) if present is None or stem is None or stem in present)
-        key = (chosen,)
-        if key not in self._cache:
+    def matcher(self, present: set[str]) -> tuple[_Scanner | _Joined | None, tuple[int, ...]]:
+        """What finds the matches of the patterns whose stem is in ``present``, and their indices.
+
+        The matches are those of the patterns joined into one alternation (:func:`_joined_regex`),
+        found faster when the patterns allow it (see :class:`_Scanner`).
+        """
+        stemmed = self.stem_set()[0]
+        matchers: dict[frozenset[str], tuple[_Scanner | _Joined | None, tuple[int, ...]]] = self.__dict__.setdefault("_matchers", {})
+        key = stemmed.intersection(present)
+        found = matchers.get(key)
+        if found is None:
+            chosen = tuple(i for i, stem in enumerate(self.stems) if stem is None or stem in key)
             sources = [self.sources[i] for i in chosen]
-            anchored = [p[1:] for p in sources if p.startswith("^")]
-            free = [p for p in sources if not p.startswith("^")]
-            branches = (["^(?:" + "|".join(f"(?:{p})" for p in anchored) + ")"] if anchored else []) + [f"(?:{p})" for p in free]
-            if len(self._cache) >= 4096:
-                self._cache.clear()
-            self._cache[key] = re.compile("|".join(branches), self.flags) if branches else None
-        return self._cache[key], chosen
+            if not chosen:
+                matcher: _Scanner | _Joined | None = None
+            elif self.flags & re.MULTILINE and all(_scannable(source, self.flags) for source in sources):
+                matcher = _Scanner(sources, self.flags)
+            else:
+                regex = _joined_regex(sources, self.flags)
+                assert regex is not None
+                matcher = _Joined(regex)
+            if len(matchers) >= 4096:
+                matchers.clear()
+            found = matchers[key] = (matcher, chosen)
+        return found
 
     def stem_regex(self, stem: str | None) -> re.Pattern[str]:
         """The joined regex of the patterns with this stem (``None``: those without one)."""
         key = ("stem", stem)
         if key not in self._cache:
-            self._cache[key] = re.compile("|".join(f"(?:{p})" for p, s in zip(self.sources, self.stems) if s == stem), self.flags)
+            # _fast_form: the same matches, with a first letter the engine can skip on.
+            self._cache[key] = re.compile("|".join(f"(?:{_fast_form(p)})" for p, s in zip(self.sources, self.stems) if s == stem), self.flags)
         compiled = self._cache[key]
         assert compiled is not None
         return compiled
 
-    def kind_of(self, text: str, m: re.Match[str], chosen: tuple[int, ...]) -> str:
-        """The kind of the pattern that produced ``m`` (the first that matches there)."""
+    def stem_set(self) -> tuple[frozenset[str], bool]:
+        """The stems of the patterns, and whether some pattern has none."""
+        stemmed: frozenset[str] | None = self.__dict__.get("_stemmed")
+        if stemmed is None:
+            stemmed = self._stemmed = frozenset(stem for stem in self.stems if stem is not None)
+        return stemmed, None in self.stems
+
+    def kind_of(self, text: str, start: int, end: int, chosen: tuple[int, ...]) -> str:
+        """The kind of the pattern that matched ``text[start:end]`` (the first that matches there)."""
         first = self.kinds[chosen[0]]
         if all(self.kinds[i] == first for i in chosen):
             return first
         for i in chosen:
-            single = self.singles[i].match(text, m.start())
-            if single is not None and single.end() == m.end():
+            single = self.singles[i].match(text, start)
+            if single is not None and single.end() == end:
                 return self.kinds[i]
         return first  # pragma: no cover - the joined regex matched, so one pattern does
 
 
 def _names_regex(names: tuple[tuple[str, str | None], ...]) -> str:
     """One alternation of outlet name forms (one that never matches when there are none)."""
-    return "(?:" + "|".join(f"(?:{form})" for form, _ in names) + ")" if names else r"(?!x)x"
+    return "(?:" + "|".join(f"(?:{_fast_form(form)})" for form, _ in names) + ")" if names else r"(?!x)x"
 
 
 @dataclass(frozen=True)
@@ -290,7 +323,8 @@ class TextCleaner(TransformerMixin, BaseEstimator):
     def transform(self, X: Iterable[str]) -> list[CleanedText]:
         """Clean every document; one :class:`CleanedText` per document, in order."""
         check_is_fitted(self, "patterns_")
-        return [self.clean(doc) for doc in check_documents(X)]
+        clean = self._clean
+        return [clean(doc) for doc in check_documents(X)]
 
     def clean(self, text: str) -> CleanedText:
         """Clean one document.
@@ -309,9 +343,14 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "patterns_")
         if not isinstance(text, str):
             raise TypeError(f"Expected a document as a string, got {type(text).__name__}: {text!r:.60}.")
+        return self._clean(text)
+
+    def _clean(self, text: str) -> CleanedText:
+        """:meth:`clean` without the checks (``transform`` makes them once per batch)."""
         p = self.patterns_
         counts = dict.fromkeys(COUNT_KINDS, 0)
-        text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        if _CR_OR_INVISIBLE.search(text) is not None:
+            text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
         if self.remove_furniture:
             text = _fix_mojibake(text, p, counts)
         # Which stems occur. Cutting text out practically never creates one, so this holds for the
@@ -337,7 +376,10 @@ class TextCleaner(TransformerMixin, BaseEstimator):
             if self.mask_self_names and counts["glued"] > glued:
                 # A name glued to the word before it ("dariAntara") shows only now.
                 text = _mask(p, present, text, counts)
-        return CleanedText(_tidy(text), counts)
+        # `counts` already has every kind, in order, as ints: what CleanedText() would build.
+        doc = str.__new__(CleanedText, _tidy(text))
+        doc.counts = counts
+        return doc
 
 
 # -- the YAML ---------------------------------------------------------------------------------
@@ -489,9 +531,21 @@ def _compile(tree: dict[str, Any], source: str) -> _Patterns:
         keep_words=frozenset(keep),
         glued_words=(
             # No leading \b (it would make the engine try every position): split_word checks it.
-            re.compile(r"([A-Z][a-z]{3,}?)(" + "|".join(sorted(set(words), key=len, reverse=True)) + r")\b") if words else None
+            # The words as a trie: at most one of them can end at a word boundary at one place, so
+            # the order of the alternatives does not matter, and the trie fails faster. The
+            # look-ahead (enough lower-case letters for a name and the shortest word) skips most
+            # capitalised words at once.
+            re.compile(r"([A-Z]" + _glued_guard(words) + r"[a-z]{3,}?)(" + trie_pattern(sorted(set(words))) + r")\b") if words else None
         ),
     )
+
+
+def _glued_guard(words: list[str]) -> str:
+    """A look-ahead every match of ``glued_words`` passes: 3 + the shortest word's length ASCII
+    lower-case letters after the capital ("" when a word has other letters)."""
+    if not all(word.isascii() for word in words):
+        return ""
+    return f"(?=[a-z]{{{3 + min(len(word) for word in words)}}})"
 
 
 def _stem(pattern: str) -> str | None:
@@ -555,14 +609,7 @@ def _stem_union(*sets: _RuleSet) -> _StemTree:
 
 def _present(text: str, stems: _StemTree) -> set[str]:
     """The stems that occur in ``text`` (compared lower-cased)."""
-    low = text.lower()
-    found: set[str] = set()
-    todo = [stem for stem in stems.roots if stem in low]
-    while todo:
-        stem = todo.pop()
-        found.add(stem)
-        todo += [child for child in stems.children.get(stem, ()) if child in low]
-    return found
+    return stems.finder()(text.lower())
 
 
 @dataclass(frozen=True)
@@ -585,6 +632,18 @@ class _StemTree:
         roots = tuple(sorted(stem for stem in stems if stem not in parent))
         return cls(roots, {k: tuple(v) for k, v in children.items()})
 
+    def finder(self) -> _StemFinder:
+        """The finder of these stems, built on first use (not pickled: a cleaner pickled before
+        finders existed gets one too)."""
+        finder: _StemFinder | None = self.__dict__.get("_finder")
+        if finder is None:
+            finder = _StemFinder(self.roots + tuple(child for kids in self.children.values() for child in kids))
+            object.__setattr__(self, "_finder", finder)
+        return finder
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"roots": self.roots, "children": self.children}
+
 
 # -- the passes -------------------------------------------------------------------------------
 
@@ -597,17 +656,19 @@ def _remove(rules: _RuleSet, present: set[str], text: str, counts: dict[str, int
     """
     if not text:
         return text
-    pattern, chosen = rules.regex(present)
-    if pattern is None:
+    matcher, chosen = rules.matcher(present)
+    if matcher is None:
+        return text
+    spans = matcher.spans(text)
+    if not spans:
         return text
     out: list[str] = []
     last = 0
     n = len(text)
-    for m in pattern.finditer(text):
-        start, end = m.span()
+    for start, end in spans:
         if end == start or start < last:
             continue
-        counts[rules.kind_of(text, m, chosen)] += 1
+        counts[rules.kind_of(text, start, end, chosen)] += 1
         line_start = start == 0 or text[start - 1] == "\n"
         line_end = end == n or text[end] == "\n" or text[end - 1] == "\n"
         out.append(text[last:start])
@@ -625,7 +686,7 @@ def _remove(rules: _RuleSet, present: set[str], text: str, counts: dict[str, int
 
 def _fix_mojibake(text: str, p: _Patterns, counts: dict[str, int]) -> str:
     """Replace the listed mojibake strings, then repair UTF-8 read as Windows-1252 or Latin-1."""
-    if p.mojibake_literal is not None and any(bad in text for bad in p.mojibake_table):
+    if p.mojibake_literal is not None and p.mojibake_literal.search(text) is not None:
         text, n = p.mojibake_literal.subn(lambda m: p.mojibake_table[m.group(0)], text)
         counts["mojibake"] += n
     if p.mojibake_utf8 and _MOJIBAKE_RUN.search(text):
@@ -705,21 +766,24 @@ def _titled(word: str) -> bool:
 
 def _remove_link_boxes(rules: _RuleSet, present: set[str], text: str, counts: dict[str, int]) -> str:
     """Remove "Baca juga" markers and what they point to (see ``link_markers`` in the YAML)."""
-    markers = rules.regex(present)[0] if text else None
+    markers = rules.matcher(present)[0] if text else None
     if markers is None:
+        return text
+    spans = markers.spans(text)
+    if not spans:
         return text
     cuts: list[tuple[int, int]] = []
     last = 0
-    for m in markers.finditer(text):
-        if m.start() < last:
+    for m_start, m_end in spans:
+        if m_start < last:
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
+        line_start = text.rfind("\n", 0, m_start) + 1
+        line_end = text.find("\n", m_end)
         line_end = len(text) if line_end < 0 else line_end
-        tail = _MARKER_TAIL.match(text, m.end(), line_end)
-        after = tail.end() if tail else m.end()
+        tail = _MARKER_TAIL.match(text, m_end, line_end)
+        after = tail.end() if tail else m_end
         rest = text[after:line_end]
-        alone = not text[line_start : m.start()].strip(" \t-•*[(")
+        alone = not text[line_start:m_start].strip(" \t-•*[(")
         if alone and not rest.strip(" \t]):"):
             # The marker on its own line; its headline (if any) is the next non-empty line.
             end = line_end
@@ -728,14 +792,14 @@ def _remove_link_boxes(rules: _RuleSet, present: set[str], text: str, counts: di
                 nxt += 1
             next_end = text.find("\n", nxt)
             next_end = len(text) if next_end < 0 else next_end
-            if nxt < len(text) and _is_headline(text[nxt:next_end]) and not markers.match(text, nxt):
+            if nxt < len(text) and _is_headline(text[nxt:next_end]) and not markers.matches_at(text, nxt):
                 end = next_end
             cuts.append((line_start, end))
         elif alone and _is_headline(rest.strip(" \t]")):
             cuts.append((line_start, line_end))
         else:
             resume = _headline_run_end(text, after, line_end)
-            cuts.append((m.start(), resume))
+            cuts.append((m_start, resume))
         counts["link_box"] += 1
         last = cuts[-1][1]
     out: list[str] = []
@@ -761,7 +825,8 @@ def _mask(p: _Patterns, present: set[str], text: str, counts: dict[str, int]) ->
     n = len(text)
     low = text.lower()
     found: list[tuple[int, int]] = []
-    for stem in sorted({s for s in p.outlets.stems if s is None or s in present}, key=lambda s: s or ""):
+    stemmed, unstemmed = p.outlets.stem_set()
+    for stem in ([None] if unstemmed else []) + sorted(stemmed.intersection(present)):
         regex = p.outlets.stem_regex(stem)
         if stem is None or len(low) != n:
             found += [m.span() for m in regex.finditer(text)]
@@ -801,9 +866,9 @@ def _repair_glued(p: _Patterns, text: str, counts: dict[str, int]) -> str:
     out: list[str] = []
     last = seen = 0
     for edge in _CAMEL_EDGE.finditer(text):
-        if edge.start() < seen:
+        start = edge.start() - 1  # the lower-case letter before the capital
+        if start < seen:
             continue  # another edge of a word already looked at
-        start = edge.start()
         while start > 0 and text[start - 1] in _ASCII_LETTERS:
             start -= 1
         word = _ASCII_WORD.match(text, start)
@@ -878,9 +943,434 @@ def _word_like(p: _Patterns, part: str) -> bool:
 
 def _tidy(text: str) -> str:
     """One space between words, no empty line inside a paragraph, one blank line between paragraphs."""
-    text = _LINE_SPACE.sub(" ", text)
+    if "  " in text or _ODD_SPACE.search(text) is not None:
+        text = _LINE_SPACE.sub(" ", text)
     if " \n" in text or "\n " in text:
         text = _SPACE_AROUND_BREAK.sub("\n", text)
     if "\n\n\n" in text:
         text = _PARAGRAPH_BREAK.sub("\n\n", text)
     return text.strip()
+
+
+# -- matching fast: the same matches as the plain patterns give ------------------------------
+
+
+def _joined_regex(sources: list[str], flags: int) -> re.Pattern[str] | None:
+    """One alternation of ``sources``: the line-anchored ones first under one ``^``, then the others."""
+    anchored = [p[1:] for p in sources if p.startswith("^")]
+    free = [p for p in sources if not p.startswith("^")]
+    branches = (["^(?:" + "|".join(f"(?:{p})" for p in anchored) + ")"] if anchored else []) + [f"(?:{p})" for p in free]
+    return re.compile("|".join(branches), flags) if branches else None
+
+
+@lru_cache(maxsize=4096)
+def _scannable(source: str, flags: int) -> bool:
+    """Whether ``source`` can be searched on its own (see :class:`_Scanner`).
+
+    It must not match empty text (finditer's rules for empty matches are not reproduced) and must
+    not refer to a group by number (in the joined alternation the number points elsewhere).
+    """
+    try:  # the standard library's own regex parser, as in _stem (without it: the joined regex)
+        from re import _constants as sre, _parser
+
+        tree = _parser.parse(source, flags)
+    except (ImportError, AttributeError, re.error):  # pragma: no cover
+        return False
+    if tree.getwidth()[0] == 0:
+        return False
+    references = {sre.GROUPREF, sre.GROUPREF_EXISTS, sre.GROUPREF_IGNORE, sre.GROUPREF_LOC_IGNORE, sre.GROUPREF_UNI_IGNORE}
+    stack: list[Any] = [tree]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, _parser.SubPattern):
+            for op, av in value.data:
+                if op in references:
+                    return False
+                stack.append(av)
+        elif isinstance(value, (tuple, list)):
+            stack.extend(value)
+    return True
+
+
+def _first_chars(source: str, flags: int) -> frozenset[str] | None:
+    """Every character a match of ``source`` can start with (``None``: unknown, or any).
+
+    Read from the parsed pattern, case variants included; ``None`` as soon as anything is not a
+    plain character or a small class (a category, a negated class, ".") or when the pattern can
+    match empty text.
+    """
+    try:
+        from re import _constants as sre, _parser
+
+        tree = _parser.parse(source, flags)
+    except (ImportError, AttributeError, re.error):  # pragma: no cover
+        return None
+
+    def variants(ch: str, ignore: bool) -> set[str] | None:
+        if not ignore or ch.lower() == ch == ch.upper():
+            return {ch}
+        if ch.isascii():
+            return {ch.lower(), ch.upper(), *_CASE_EXTRA.get(ch.lower(), "")}
+        return None  # another cased character: its case rules are not spelled out here
+
+    def sequence(items: Any, mode: int) -> tuple[set[str] | None, bool]:
+        first: set[str] = set()
+        for op, av in items:
+            chars, nullable = item(op, av, mode)
+            if chars is None:
+                return None, False
+            first |= chars
+            if not nullable:
+                return first, False
+        return first, True
+
+    def item(op: Any, av: Any, mode: int) -> tuple[set[str] | None, bool]:
+        ignore = bool(mode & re.IGNORECASE)
+        if op is sre.LITERAL:
+            return variants(chr(av), ignore), False
+        if op is sre.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    members = [chr(value)]
+                elif kind is sre.RANGE and value[1] - value[0] < 512:
+                    members = [chr(c) for c in range(value[0], value[1] + 1)]
+                else:  # a category, a negation, a big range
+                    return None, False
+                for ch in members:
+                    found = variants(ch, ignore)
+                    if found is None:
+                        return None, False
+                    chars |= found
+            return chars, False
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return set(), True
+        if op is sre.SUBPATTERN:
+            _, add, remove, inner = av
+            return sequence(inner, (mode | add) & ~remove)
+        if op is sre.ATOMIC_GROUP:
+            return sequence(av, mode)
+        if op is sre.BRANCH:
+            union: set[str] = set()
+            empty = False
+            for alternative in av[1]:
+                chars, nullable = sequence(alternative, mode)
+                if chars is None:
+                    return None, False
+                union |= chars
+                empty = empty or nullable
+            return union, empty
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, high, inner = av
+            if high == 0:
+                return set(), True
+            chars, nullable = sequence(inner, mode)
+            return chars, low == 0 or nullable
+        return None, False
+
+    first, nullable = sequence(tree, tree.state.flags)
+    return None if first is None or nullable else frozenset(first)
+
+
+class _Joined:
+    """The matches of one joined alternation (the plain way, kept for patterns the scanner cannot take)."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self.regex.finditer(text)]
+
+    def matches_at(self, text: str, pos: int) -> bool:
+        return self.regex.match(text, pos) is not None
+
+
+class _Scanner:
+    """The matches that ``finditer`` of the joined alternation finds, in a few jumps instead.
+
+    The regex engine jumps in C to the next place where a pattern can start only when it knows the
+    pattern's first character: not for an alternation of patterns that start differently, nor
+    for a ``^`` or a letter under IGNORECASE, where it tries every pattern at every character.
+    So each free pattern is searched on its own (with its own first character), and the
+    line-anchored ones together right after a literal line break (the only places where ``^`` can
+    match, besides the start). Of the next matches of each, the leftmost is taken, and on a tie
+    the one first in the alternation (the anchored ones come first): the alternation's own rule,
+    so the matches are the same. The patterns must not match empty text (see :func:`_scannable`).
+    """
+
+    def __init__(self, sources: list[str], flags: int) -> None:
+        body = "|".join(f"(?:{p[1:]})" for p in sources if p.startswith("^"))
+        self.line = re.compile(f"(?:{body})", flags) if body else None
+        # Only lines that start with a character a match can start with: in news text that skips
+        # the empty lines between paragraphs at once.
+        first = _first_chars(f"(?:{body})", flags) if body else None
+        guard = f"(?=(?-i:[{''.join(re.escape(ch) for ch in sorted(first))}]))" if first else ""
+        self.after_break = re.compile(f"\\n{guard}(?:{body})", flags) if body else None
+        self.free = tuple(re.compile(_fast_lead(p), flags) for p in sources if not p.startswith("^"))
+
+    def _next(self, index: int, text: str, pos: int) -> tuple[int, int, int] | None:
+        """(start, index, end) of the next match at or after ``pos`` of pattern ``index`` (0: the
+        anchored ones, then the free ones from 1)."""
+        if index:
+            m = self.free[index - 1].search(text, pos)
+            return None if m is None else (m.start(), index, m.end())
+        assert self.line is not None and self.after_break is not None
+        if pos == 0 or text[pos - 1] == "\n":
+            m = self.line.match(text, pos)
+            if m is not None:
+                return pos, 0, m.end()
+        m = self.after_break.search(text, pos)
+        return None if m is None else (m.start() + 1, 0, m.end())
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        heads = [head for index in range(0 if self.line is not None else 1, len(self.free) + 1) if (head := self._next(index, text, 0)) is not None]
+        found: list[tuple[int, int]] = []
+        while heads:
+            start, _, end = min(heads)  # the leftmost, then the first in the alternation
+            found.append((start, end))
+            heads = [head if head[0] >= end else self._next(head[1], text, end) for head in heads]
+            heads = [head for head in heads if head is not None]
+        return found
+
+    def matches_at(self, text: str, pos: int) -> bool:
+        if self.line is not None and (pos == 0 or text[pos - 1] == "\n") and self.line.match(text, pos) is not None:
+            return True
+        return any(pattern.match(text, pos) is not None for pattern in self.free)
+
+
+def _fast_form(form: str) -> str:
+    """An outlet name form rewritten so that the regex engine can skip it at once where it cannot
+    start: same matches (see :func:`_fast_lead`).
+
+    A form that starts with look-behinds and then a case-sensitive word ("(?:(?<=kepada )|(?<=\\())
+    (?-i:Tempo)") or with a word boundary ("(?-i:\\bTEMPO\\b)") would be tried at every place;
+    taking the word's first letter first and checking the look-behind or the boundary right after
+    it ("(?-i:T)(?:(?<=kepada T)|(?<=\\(T))(?-i:empo)") lets the engine skip it wherever that
+    letter is not.
+    """
+    m = _LEADING_BOUNDARY.match(form)
+    if m is not None:
+        # "(?-i:\bT" + rest: T, then a look-behind "\bT" (the boundary before T).
+        return f"(?-i:{m.group(1)}(?<=\\b{m.group(1)}){form[m.end():]}"
+    behind = _leading_lookbehinds(form)
+    if behind:
+        word = _CASED_WORD.match(form, len(behind))
+        if word is not None:
+            first, rest = word.group(1), word.group(2)
+            return f"(?-i:{first})" + _append_behind(behind, first) + (f"(?-i:{rest})" if rest else "") + form[word.end() :]
+    return _fast_lead(form)
+
+
+# "(?-i:\bX" where X is a letter taken alone (not repeated): the start of a case-sensitive word.
+_LEADING_BOUNDARY = re.compile(r"\(\?-i:\\b([A-Za-z])(?![?*+{])(?=[^|()]*\))")
+# "(?-i:Word)": a case-sensitive word alone in its group.
+_CASED_WORD = re.compile(r"\(\?-i:([A-Za-z])([A-Za-z]*)\)(?![?*+{])")
+
+
+def _group_end(source: str, start: int) -> int:
+    """The index just past the group that opens at ``source[start]`` ("("), or -1."""
+    depth = 0
+    k = start
+    in_class = False
+    while k < len(source):
+        ch = source[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            k += 1 + (source[k + 1 : k + 2] == "^")
+            k += source[k : k + 1] == "]"  # a "]" first in a class is a character
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k + 1
+        k += 1
+    return -1
+
+
+def _alternatives(group: str) -> list[str]:
+    """The top-level alternatives inside ``group`` ("(?:A|B)" -> ["A", "B"])."""
+    out, depth, k, begin, in_class = [], 0, 3, 3, False
+    while k < len(group) - 1:
+        ch = group[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            k += 1 + (group[k + 1 : k + 2] == "^")
+            k += group[k : k + 1] == "]"
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(group[begin:k])
+            begin = k + 1
+        k += 1
+    out.append(group[begin : len(group) - 1])
+    return out
+
+
+def _is_lookbehind(source: str) -> bool:
+    return source.startswith(("(?<=", "(?<!")) and _group_end(source, 0) == len(source)
+
+
+def _leading_lookbehinds(form: str) -> str:
+    """The look-behind ("(?<=x)") or the group of look-behinds ("(?:(?<=x)|(?<=y))") that ``form``
+    starts with, or ""."""
+    if form.startswith(("(?<=", "(?<!")):
+        end = _group_end(form, 0)
+        return form[:end] if end > 0 else ""
+    if form.startswith("(?:(?<"):
+        end = _group_end(form, 0)
+        if end > 0 and all(_is_lookbehind(alt) for alt in _alternatives(form[:end])):
+            return form[:end]
+    return ""
+
+
+def _append_behind(behind: str, ch: str) -> str:
+    """Each look-behind of ``behind`` extended by ``ch`` (checked one character later)."""
+    if behind.startswith("(?<"):
+        return behind[:-1] + ch + ")"
+    return "(?:" + "|".join(alt[:-1] + ch + ")" for alt in _alternatives(behind)) + ")"
+
+
+# What matches an ASCII letter under IGNORECASE besides its upper and lower case (tests/test_clean.py
+# checks this against the running Python).
+_CASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _fast_lead(pattern: str) -> str:
+    """``pattern`` with its first letter taken by a case-sensitive class: same matches, found faster.
+
+    Under IGNORECASE the regex engine neither jumps ahead to a pattern's first letter nor skips an
+    alternative that starts with a letter, so the 91 outlet name forms of an alternation are all
+    tried at every place. "kompas" becomes "(?-i:[Kk\u212a])(?<=k)ompas": the class takes every
+    character that "k" can match (case-sensitively, which the engine can jump to and skip on), and
+    the look-behind checks the character taken as "k" would, under the flags in force there.
+    """
+    first = pattern[:1]
+    if not (first.isascii() and first.isalpha()) or pattern[1:2] in ("?", "*", "+", "{"):
+        return pattern
+    chars = "".join(sorted({first.lower(), first.upper(), *_CASE_EXTRA.get(first.lower(), "")}))
+    return f"(?-i:[{chars}])(?<={first}){pattern[1:]}"
+
+
+# Rough share (%) of each character in lower-cased Indonesian news text; any other character: 0.05.
+# _StemFinder picks its anchor characters with these (only its speed depends on them).
+_CHAR_PERCENT = {
+    "a": 15, " ": 13, "n": 8.4, "e": 7.1, "i": 6.8, "r": 5, "t": 4.4, "u": 3.9, "s": 3.9, "k": 3.8,
+    "m": 3.6, "d": 3.1, "g": 2.9, "l": 2.7, "p": 2.5, "b": 2.1, "o": 1.7, "h": 1.7, "y": 1.1, ",": 0.9,
+    ".": 0.9, "j": 0.9, "\n": 0.7, "c": 0.5, "w": 0.5, "2": 0.3, "f": 0.3, "0": 0.2, "v": 0.2,
+    "-": 0.17, "1": 0.15, "(": 0.13, ")": 0.13, "/": 0.13, "5": 0.1, '"': 0.1, "z": 0.08,
+}  # fmt: skip
+
+
+class _StemFinder:
+    """Which stems occur in a lower-cased text: one regex scan plus a few substring tests.
+
+    Testing every stem with ``in`` scans the text once per stem. Instead each stem is anchored at
+    one of its rare characters (see :func:`_anchor_characters`): one regex jumps in C from one
+    occurrence of an anchor character to the next and checks there the rest of the stems anchored
+    on it, and with a look-behind their beginning. Each hit is confirmed in Python for every stem
+    anchored there, so the answer is exactly the set of stems that occur. Stems without a rare
+    character are tested with ``in``.
+
+    Examples
+    --------
+    >>> sorted(_StemFinder(["kompas", "baca juga", "editor"])("baca juga: kompas.com"))
+    ['baca juga', 'kompas']
+    """
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        unique = sorted(set(stems))
+        share = {ch: _CHAR_PERCENT.get(ch, 0.05) for stem in unique for ch in stem}
+        anchors = _anchor_characters(unique, share)
+        self.common: tuple[str, ...] = ()
+        self.anchored: dict[str, list[tuple[str, int]]] = {}
+        for stem in unique:
+            usable = [i for i, ch in enumerate(stem) if ch in anchors]
+            if not usable:
+                self.common += (stem,)
+                continue
+            at = min(usable, key=lambda i: (share[stem[i]], i))
+            self.anchored.setdefault(stem[at], []).append((stem, at))
+        # A hit is confirmed against the stems of its anchor and next character (the stems that
+        # end at the anchor: under the anchor alone).
+        self.confirm: dict[str, tuple[tuple[str, int], ...]] = {}
+        for ch, items in self.anchored.items():
+            for stem, at in items:
+                key = stem[at : at + 2]
+                self.confirm[key] = self.confirm.get(key, ()) + ((stem, at),)
+        # After the anchor, the rest of each stem as a trie (the engine skips a branch that starts
+        # with a character that is not there at once), then a look-behind for the whole stem.
+        branches = []
+        for ch, items in sorted(self.anchored.items()):
+            trie: dict[str, Any] = {}
+            for stem, at in items:
+                node = trie
+                for c in stem[at + 1 :]:
+                    node = node.setdefault(c, {})
+                node.setdefault("", []).append(f"(?<={re.escape(stem)})" if at else "")
+            branches.append(re.escape(ch) + _trie_regex(trie))
+        self.regex = re.compile("|".join(branches)) if branches else None
+
+    def __call__(self, low: str) -> set[str]:
+        found = {stem for stem in self.common if stem in low}
+        if self.regex is not None:
+            search, confirm = self.regex.search, self.confirm
+            pos = 0
+            while (m := search(low, pos)) is not None:
+                at = m.start()
+                for stem, offset in confirm.get(low[at : at + 2], ()) + confirm.get(low[at], ()):
+                    if at >= offset and low.startswith(stem, at - offset):
+                        found.add(stem)
+                pos = at + 1
+        return found
+
+
+def _anchor_characters(stems: list[str], share: dict[str, float]) -> set[str]:
+    """The characters to anchor ``stems`` on: few and rare, leaving few stems to test with ``in``.
+
+    Cost model: a scan stopping at every anchor character costs its share (%) of the text, a stem
+    tested with ``in`` about as much as 1%. Start from each stem's rarest character and drop,
+    while that lowers the cost, the anchor whose stems are best served otherwise.
+    """
+
+    def cost(anchors: set[str]) -> float:
+        used: set[str] = set()
+        common = 0
+        for stem in stems:
+            usable = [ch for ch in stem if ch in anchors]
+            if usable:
+                used.add(min(usable, key=lambda ch: (share[ch], ch)))
+            else:
+                common += 1
+        return sum(share[ch] for ch in used) + common
+
+    anchors = {min(stem, key=lambda ch: (share[ch], ch)) for stem in stems}
+    best = cost(anchors)
+    while anchors:
+        trial, ch = min((cost(anchors - {ch}), ch) for ch in anchors)
+        if trial >= best:
+            break
+        best, anchors = trial, anchors - {ch}
+    return anchors
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    """The regex of a trie of literal characters whose "" entries list what to check where a word ends."""
+    branches = [re.escape(c) + _trie_regex(child) for c, child in sorted((c, v) for c, v in node.items() if c)]
+    ends = node.get("", [])
+    branches += [""] if "" in ends else ends  # nothing left to check: that word is there
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

@@ -342,8 +342,8 @@ class LexiconFeatures(TextFeatures):
         self.term_categories_ = [category_index[entry.category] for entry in lexicon]
         counts = [0] * len(lexicon)
         for doc in docs:
-            for match in self._scan(doc):
-                counts[self.group_terms_[match.lastindex]] += 1
+            for _, _, group in self._scan(doc):
+                counts[self.group_terms_[group]] += 1
         self.term_counts_ = {entry.term: counts[i] for i, entry in enumerate(lexicon)}
         kept = [i for i in range(len(lexicon)) if counts[i] >= self.min_term_count]
         self.terms_ = [lexicon[i].term for i in kept]
@@ -377,25 +377,36 @@ class LexiconFeatures(TextFeatures):
         self._check_text(text)
         lexicon, groups = self.lexicon_, self.group_terms_
         hits = []
-        for match in self._scan(text):
-            entry = lexicon[groups[match.lastindex]]
-            start, end = match.span()
+        for start, end, group in self._scan(text):
+            entry = lexicon[groups[group]]
             hits.append(Hit(entry.term, entry.category, start, end, text[start:end]))
         return hits
 
-    def _scan(self, text: str) -> Iterator[re.Match[str]]:
-        """Matches of the lexicon in ``text`` (spans valid for ``text``; ``lastindex`` = the form)."""
+    def _scan(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """``(start, end, form group)`` of each lexicon match in ``text`` (spans valid for ``text``)."""
         lowered = text.lower()
-        if len(lowered) == len(text):
-            return self.pattern_.finditer(lowered)
-        return self.pattern_ignorecase_.finditer(text)
+        if len(lowered) != len(text):
+            return ((*m.span(), m.lastindex) for m in self.pattern_ignorecase_.finditer(text))  # type: ignore[misc]
+        # pattern_ with its leading "(?<!\w)" written as a consumed non-word character, on the text
+        # behind one space: a pattern that starts with a character class lets the engine jump in
+        # C from one non-word character to the next (~20% faster). Same matches: a term starts and
+        # ends with a word character, so the character before a term is never part of the match
+        # before it. Built here, not in fit, so that a pickled extractor gets it too.
+        fast = self.__dict__.get("_word_start_pattern")
+        if fast is None:
+            source = self.pattern_.pattern
+            fast = re.compile(r"\W" + source[len(r"(?<!\w)") :]) if source.startswith(r"(?<!\w)") else False
+            self._word_start_pattern = fast
+        if fast is False:
+            return ((*m.span(), m.lastindex) for m in self.pattern_.finditer(lowered))  # type: ignore[misc]
+        return ((m.start(), m.end() - 1, m.lastindex) for m in fast.finditer(" " + lowered))  # type: ignore[union-attr, misc]
 
     def _transform_one(self, doc: str) -> list[float]:
         n_categories = len(self.categories_)
         row = [0.0] * len(self.names_)
         groups, categories, columns = self.group_terms_, self.term_categories_, self.term_columns_
-        for match in self._scan(doc):
-            term = groups[match.lastindex]
+        for _, _, group in self._scan(doc):
+            term = groups[group]
             row[categories[term]] += 1.0
             column = columns[term]
             if column >= 0:
