@@ -421,3 +421,10 @@ def test_spans_hold_on_real_news(extractor: AttributionFeatures) -> None:
         check_spans(text, found)
         n += len(found)
     assert n > len(texts)  # about two attributions per article
+
+
+def test_antara_the_agency_is_a_source_but_antara_the_preposition_is_not(extractor: AttributionFeatures) -> None:
+    agency = "Hubungan kedua negara menguat, menurut Antara."
+    between = "Menekankan kerja sama antara Iran dan Rusia, Presiden menjelaskan hal itu."
+    assert triples(extractor.find(agency)) == [("Antara", "other", "menurut")]
+    assert triples(extractor.find(between)) == [("Rusia", "russian_official", "menjelaskan")]
