@@ -40,6 +40,8 @@ _EXPORTS = {
     "parse_dates": "framing.dates",
     "evaluate_model": "framing.evaluate",
     "run_experiment": "framing.experiment",
+    "tune": "framing.tuning",
+    "TuneResult": "framing.tuning",
     "CalibratedModel": "framing.calibration",
 }
 

@@ -133,7 +133,7 @@ def tune(
     s = result.status
     out.print(f"study:        {result.study_name} ({result.storage}), MLflow parent run {result.parent_run_id}")
     out.print(f"trials:       {s.complete} complete, {s.pruned} pruned, {s.failed} failed; {result.seconds:.0f} s")
-    default = f"{result.default_value:.3f}" if result.default_value is not None else "n/a (the config's values are outside the space)"
+    default = f"{result.default_value:.3f}" if result.default_value is not None else "n/a (no reference trial completed: see tune.enqueue_default)"
     out.print(f"cv macro-F1:  best {s.best_value:.3f} (trial {s.best_trial}); untuned config {default}")
     out.print("best params:  " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best_params.items()))
     m = result.final_metrics

@@ -323,17 +323,26 @@ class SearchDimension(_Section):
         return self
 
     def candidates(self) -> list[Any]:
-        """The values a config must accept: both ends of a range, or every choice."""
-        return list(self.choices) if self.choices is not None else list(self.int_range or self.float_range or ())
+        """The values a config must accept: both ends of a range and (for floats) a value between
+        them, so that a float range on an integer key fails at once; or every choice."""
+        if self.choices is not None:
+            return list(self.choices)
+        if self.float_range is not None:
+            low, high = self.float_range
+            return [low, high, low + (high - low) * 0.37]
+        return list(self.int_range or ())
 
 
 class PrunerConfig(_Section):
     """When a trial is stopped early, judged on its cross-validation folds as they finish.
 
-    ``median`` / ``percentile`` compare the running mean macro-F1 after each fold with other trials
-    at the same fold (Optuna's Median/PercentilePruner); ``wilcoxon`` compares the fold scores with
-    the best trial's (WilcoxonPruner); ``none`` never prunes. No trial is pruned before
-    ``startup_trials`` trials have finished, nor before ``warmup_folds`` of its folds.
+    ``median`` / ``percentile`` stop a trial whose best running-mean macro-F1 so far is below the
+    median (percentile) of the other trials' running means at the same fold (Optuna's
+    Median/PercentilePruner; running means are of uncalibrated fold scores, also when the
+    objective is calibrated); ``wilcoxon`` compares the trial's fold scores with the best trial's
+    (WilcoxonPruner; ``startup_trials`` does not apply to it); ``none`` never prunes. No trial is
+    pruned before ``startup_trials`` trials have finished, before ``warmup_folds`` of its folds,
+    nor after its last fold.
     """
 
     kind: Literal["median", "percentile", "wilcoxon", "none"] = "median"

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TRACKING_URI",
     "alias_version",
-    "child_runs",
     "configure",
     "load_model",
     "load_pipeline",
@@ -51,6 +50,7 @@ __all__ = [
     "log_rejects",
     "log_text",
     "run_exists",
+    "run_status",
     "set_alias",
     "set_run_status",
     "start_run",
@@ -146,13 +146,15 @@ def set_run_status(run_id: str, status: str) -> None:
     mlflow.MlflowClient().set_terminated(run_id, status)
 
 
-def child_runs(parent_run_id: str) -> list[Any]:
-    """The runs nested directly under ``parent_run_id`` (oldest first)."""
+def run_status(run_id: str) -> str | None:
+    """``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED``, or ``None`` when there is no such run."""
+    from mlflow.exceptions import MlflowException
+
     configure()
-    parent = mlflow.get_run(parent_run_id)
-    return mlflow.MlflowClient().search_runs(
-        [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'", order_by=["attributes.start_time ASC"], max_results=50_000
-    )
+    try:
+        return mlflow.get_run(run_id).info.status
+    except MlflowException:
+        return None
 
 
 def alias_version(name: str, alias: str) -> str | None:

@@ -192,7 +192,13 @@ def prepare(config: Config, *, report: Callable[[str], None] = _say, config_path
     return Prepared(corpus, records, y, classes, split, near_duplicates, undated)
 
 
-def train(config: Config, *, config_path: str | Path | None = None, report: Callable[[str], None] = _say) -> TrainResult:
+def train(
+    config: Config,
+    *,
+    config_path: str | Path | None = None,
+    report: Callable[[str], None] = _say,
+    prepared: Prepared | None = None,
+) -> TrainResult:
     """Train and evaluate the pipeline a config describes, logging everything to one MLflow run.
 
     Parameters
@@ -203,6 +209,10 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
         The YAML file the config came from (logged as an artifact beside the resolved config).
     report
         Receives one line per step (progress for the terminal).
+    prepared
+        The records and split to use instead of preparing them from ``config`` (``framing tune``
+        passes its own, so the retrained best sees exactly the split its trials saw, even when
+        the best trial changed the cleaning that deduplication uses).
 
     Returns
     -------
@@ -227,7 +237,7 @@ def train(config: Config, *, config_path: str | Path | None = None, report: Call
     from framing.plots import top_features_figure
 
     started = time.perf_counter()
-    data = prepare(config, report=report, config_path=config_path)
+    data = prepared if prepared is not None else prepare(config, report=report, config_path=config_path)
     corpus, records, y, classes, split = data.corpus, data.records, data.y, data.classes, data.split
     near_duplicates, undated, label = data.near_duplicates, data.undated, config.data.label
     train_records, test_records = records.iloc[split.train].reset_index(drop=True), records.iloc[split.test].reset_index(drop=True)

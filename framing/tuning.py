@@ -15,8 +15,10 @@ The protocol is the one ``framing train`` follows, with the search inside it:
   data.
 
 Reproducibility: with one worker, the same config, seed and data give the same trial sequence and
-the same final metrics (seeded sampler, LightGBM's deterministic mode). A resumed study continues
-with a re-seeded sampler, so its later trials can differ from an uninterrupted run's.
+the same final metrics (seeded sampler, LightGBM's deterministic mode). A resumed study, and each
+of several workers, seeds its sampler from the seed, the worker and the number of trials already
+in the study: no two processes draw the same configurations, and a resumed study does not repeat
+the ones it started with (its later trials can differ from an uninterrupted run's).
 """
 
 from __future__ import annotations
@@ -177,10 +179,10 @@ def _default_params(config: Config) -> dict[str, Any] | None:
     for key, dimension in (config.tune.space if config.tune else {}).items():
         value = _value_at(config, key)
         if dimension.choices is not None:
-            encoded = {json.dumps(c, sort_keys=True): _encode(c) for c in dimension.choices}
-            if json.dumps(value, sort_keys=True) not in encoded:
+            same = [c for c in dimension.choices if c == value and isinstance(c, bool) == isinstance(value, bool)]
+            if not same:
                 return None
-            params[key] = encoded[json.dumps(value, sort_keys=True)]
+            params[key] = _encode(same[0])
         else:
             low, high = dimension.int_range or dimension.float_range or (0, 0)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
@@ -192,14 +194,37 @@ def _default_params(config: Config) -> dict[str, Any] | None:
 
 
 def _digest(config: Config, fingerprint: str) -> str:
-    """What a study's trials depend on: data, protocol, base pipeline, space, sampler, pruner."""
+    """What a study's trials depend on: data, protocol, base pipeline, space, sampler, pruner.
+
+    Files are represented by their contents, not their paths: the same study continues from
+    another folder or checkout, and an edited lexicon or gazetteer is a different study.
+    """
+    from framing.config import RESOURCE_KEYS
+
     tree = config.model_dump(
         mode="json",
         by_alias=True,
         exclude={"name": True, "tune": {"trials", "timeout"}, "tracking": True, "evaluation": True, "scoring": True, "model": {"n_jobs"}},
     )
+    tree["data"].pop("paths", None)  # the fingerprint stands for the data
+    for keys in RESOURCE_KEYS:
+        node = tree
+        for key in keys[:-1]:
+            node = node.get(key, {})
+        if isinstance(node.get(keys[-1]), str):
+            node[keys[-1]] = _content_digest(Path(node[keys[-1]]))
     text = json.dumps({"config": tree, "data": fingerprint}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _content_digest(path: Path) -> str:
+    """SHA-256 over a file, or over a folder's files (names relative to it, sorted)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode("utf-8"))
+        digest.update(file.read_bytes() if file.is_file() else b"(missing)")
+    return digest.hexdigest()[:16]
 
 
 def _ids_digest(ids: list[Any]) -> str:
@@ -222,6 +247,8 @@ class _Task:
     target: int
     timeout: float | None
     n_jobs: int | None
+    # Seeds this process's sampler (see _sampler): 0 for a fresh single-process study.
+    salt: tuple[int, ...] = ()
 
 
 class _Objective:
@@ -257,7 +284,7 @@ class _Objective:
                 scores.append(score)
                 track.log_metrics({"cv_macro_f1": score}, step=number)
                 trial.report(float(np.mean(scores)) if use_running_mean else score, step=number)
-                if trial.should_prune():
+                if number < len(task.folds) and trial.should_prune():  # a fully scored trial is kept
                     raise optuna.TrialPruned(f"pruned after fold {number} of {len(task.folds)}")
 
             scores: list[float] = []
@@ -303,20 +330,27 @@ def _objective_value(config: Config, scores: list[float], oof: np.ndarray, task:
     names = np.asarray(task.classes, dtype=object)
     calibrated = []
     for k, fold in enumerate(task.folds):
-        others = np.concatenate([f.test for j, f in enumerate(task.folds) if j != k])
+        # Time-forward folds calibrate on earlier folds only (the first keeps its own score).
+        sources = [f.test for j, f in enumerate(task.folds) if (j < k if config.split.kind == "time" else j != k)]
+        if not sources:
+            calibrated.append(scores[k])
+            continue
+        others = np.concatenate(sources)
         calibrators = fit_calibrators(oof[others], task.y[others], task.classes, config.calibration.method)
         proba = apply_calibrators(calibrators, oof[fold.test], config.calibration.method)
         calibrated.append(classification_metrics(task.y[fold.test], names[proba.argmax(axis=1)], task.classes)["macro_f1"])
     return float(np.mean(calibrated))
 
 
-def _sampler(config: Config) -> optuna.samplers.BaseSampler:
+def _sampler(config: Config, salt: tuple[int, ...] = ()) -> optuna.samplers.BaseSampler:
+    """The configured sampler, seeded by ``seed`` (and ``salt``: worker, trials already run)."""
     import optuna
 
     assert config.tune is not None  # noqa: S101
+    seed = config.seed if not any(salt) else int(np.random.SeedSequence([config.seed, *salt]).generate_state(1)[0])
     if config.tune.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=config.seed)
-    return optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=config.tune.startup_trials)
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.tune.startup_trials)
 
 
 def _pruner(config: Config) -> optuna.pruners.BasePruner:
@@ -336,7 +370,7 @@ def _pruner(config: Config) -> optuna.pruners.BasePruner:
 def _load_study(task: _Task) -> optuna.Study:
     import optuna
 
-    return optuna.load_study(study_name=task.study_name, storage=_storage(task.storage), sampler=_sampler(task.config), pruner=_pruner(task.config))
+    return optuna.load_study(study_name=task.study_name, storage=_storage(task.storage), sampler=_sampler(task.config, task.salt), pruner=_pruner(task.config))
 
 
 class _StopWhenBroken:
@@ -448,24 +482,33 @@ def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None]) -> Non
 
     from framing import track
 
+    from optuna.exceptions import UpdateFinishedTrialError
+
     host = socket.gethostname()
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker_host, _, pid = str(trial.user_attrs.get("framing.worker", "")).rpartition(":")
         if worker_host != host or not pid.isdigit() or _alive(int(pid)):
             continue
-        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # noqa: SLF001 - no public API for this
-        run_id = trial.user_attrs.get("framing.mlflow_run_id")
-        if run_id and track.run_exists(run_id):
-            track.set_run_status(run_id, "KILLED")
+        try:
+            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # noqa: SLF001 - no public API for this
+        except UpdateFinishedTrialError:
+            continue  # it finished after all
         report(f"trial {trial.number} was running in a process that no longer exists (pid {pid}): marked failed")
+    # Failed trials (here, or by heartbeat on another machine) whose MLflow run was left open.
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+        run_id = trial.user_attrs.get("framing.mlflow_run_id")
+        if run_id and track.run_status(run_id) == "RUNNING":
+            track.set_run_status(run_id, "KILLED")
 
 
 def _spawn(task: _Task, workers: int, on_change: Callable[[optuna.Study], None]) -> list[int]:
     """Run ``workers`` processes on the study; poll it for progress; return their exit codes."""
     import multiprocessing
 
+    from dataclasses import replace
+
     context = multiprocessing.get_context("spawn")  # no fork after MLflow/SQLAlchemy threads exist
-    processes = [context.Process(target=_worker, args=(task,), name=f"framing-tune-{k}") for k in range(workers)]
+    processes = [context.Process(target=_worker, args=(replace(task, salt=(*task.salt, k + 1)),), name=f"framing-tune-{k}") for k in range(workers)]
     for process in processes:
         process.start()
     study = _load_study(task)
@@ -478,8 +521,12 @@ def _spawn(task: _Task, workers: int, on_change: Callable[[optuna.Study], None])
                 seen = ended
                 on_change(study)
     except KeyboardInterrupt:
+        # The workers got the same Ctrl-C (one process group): give them time to record their
+        # trials as failed, then stop any that is still running.
         for process in processes:
             process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
         raise
     for process in processes:
         process.join()
@@ -531,6 +578,7 @@ def tune(
     """
     import optuna
     import yaml
+    from optuna.trial import TrialState
 
     from framing import track
     from framing.evaluate import cv_splits
@@ -562,9 +610,12 @@ def tune(
     digest = _digest(config, fingerprint)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        storage=_storage(storage), study_name=study_name, direction="maximize", sampler=_sampler(config), pruner=_pruner(config), load_if_exists=True
-    )
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize", load_if_exists=True)
+    except SQLAlchemyError as exc:
+        raise FramingError(f"Got --storage {_shown(storage)!r}, but the study database cannot be used: {str(exc).splitlines()[0]}") from None
     known = study.user_attrs.get(_DIGEST)
     if known is None:
         study.set_user_attr(_DIGEST, digest)
@@ -594,20 +645,25 @@ def tune(
             track.log_rejects(data.corpus.rejects)
         else:
             report(f"continuing MLflow run {parent_id}")
-        if config.tune.enqueue_default and not study.trials:
+        reference_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+        has_reference = any(t.user_attrs.get("framing.default") and t.state in reference_states for t in study.trials)
+        if config.tune.enqueue_default and not has_reference:
             default = _default_params(config)
             if default is not None:
                 study.enqueue_trial(default, user_attrs={"framing.default": True})
             else:
                 report("the config's own values are not all inside tune.space: no untuned reference trial")
 
-        n_jobs = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
-        task = _Task(config, train_records["text"].tolist(), y_train, train_records["id"].tolist(), classes, folds, storage, study_name, parent_id, target, timeout, n_jobs)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        n_jobs = max(1, min(config.model.n_jobs if config.model.n_jobs > 0 else cores, cores // workers)) if workers > 1 else None
+        salt = (len(study.trials),)  # 0 on a fresh study: the seed alone, as reproducibility needs
+        task = _Task(config, train_records["text"].tolist(), y_train, train_records["id"].tolist(), classes, folds, storage, study_name, parent_id, target, timeout, n_jobs, salt)
 
         def changed(current: optuna.Study) -> None:
             if progress is not None:
                 progress(_status(current, target, started, finished_before))
 
+        changed(study)
         if finished_before < target:
             if workers == 1:
                 error = _optimize(task, changed)
@@ -620,7 +676,7 @@ def tune(
                         report(f"worker {k} exited with code {code}; its running trial is lost, the others' are kept")
         study = _load_study(task)
         status = _status(study, target, started, finished_before)
-        result = _finish(study, config, config_path, status, test_records, y[split.test], classes, report)
+        result = _finish(study, config, config_path, status, data, test_records, y[split.test], classes, report)
         result.parent_run_id, result.study_name, result.storage = parent_id, study_name, _shown(storage)
         result.seconds = time.perf_counter() - started
         track.log_metrics({"tune_seconds": result.seconds})
@@ -632,6 +688,7 @@ def _finish(
     config: Config,
     config_path: str | Path | None,
     status: TuneStatus,
+    data: Any,
     test_records: Any,
     y_test: np.ndarray,
     classes: list[str],
@@ -682,7 +739,8 @@ def _finish(
     best_config = with_values(config, best_params).model_copy(update={"name": f"{config.name}-trial-{best.number}"})
     track.log_text(yaml.safe_dump(best_config.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True), "best_config.yaml")
     report(f"best trial {best.number}: CV macro-F1 {best.value:.3f}; retraining it on all training data, then the test split")
-    trained = train(best_config, config_path=config_path, report=lambda line: report(f"  [best] {line}"))
+    # The split the trials saw, even if the best trial's cleaning would deduplicate differently.
+    trained = train(best_config, config_path=config_path, report=lambda line: report(f"  [best] {line}"), prepared=data)
     champion = _crown(config, trained, test_records, y_test, classes, report)
     shown = ("test_macro_f1", "test_macro_f1_low", "test_macro_f1_high", "baseline_tfidf_lr_test_macro_f1", "test_macro_f1_margin_over_baseline")
     final_metrics = {k: float(trained.metrics[k]) for k in shown if np.isfinite(trained.metrics.get(k, np.nan))}
@@ -718,7 +776,12 @@ def _crown(config: Config, trained: TrainResult, test_records: Any, y_test: np.n
         track.set_alias(name, CHAMPION, trained.model_version)
         message = f"{name} version {trained.model_version} is the first champion (test macro-F1 {new:.3f})"
     else:
-        old = score(current)
+        try:
+            old = score(current)
+        except Exception as exc:  # noqa: BLE001 - the study's result must not be lost to an old model
+            message = f"champion unchanged: version {current} could not be scored on this test split ({type(exc).__name__}: {exc}); move the alias by hand if version {trained.model_version} should replace it"
+            report(message)
+            return message
         if new > old:
             track.set_alias(name, CHAMPION, trained.model_version)
             message = f"{name} version {trained.model_version} is the new champion: test macro-F1 {new:.3f} beats version {current}'s {old:.3f} on the same test split"

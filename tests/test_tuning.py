@@ -118,7 +118,7 @@ def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
         "plots/param_importances.png",
         "plots/slice.png",
     ]
-    assert [s.finished for s in statuses] == [1, 2, 3]
+    assert [s.finished for s in statuses] == [0, 1, 2, 3]  # at the start, then after each trial
     assert statuses[-1].best_value == pytest.approx(max(t.value for t in _trials(storage, "stance")))
 
 
@@ -130,7 +130,32 @@ def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # n
     assert result.default_value == pytest.approx(first.value)
 
 
-def test_trials_never_read_the_test_split(study) -> None:  # noqa: ANN001
+def test_trials_never_read_the_test_split(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text a trial fits or scores on is recorded, and none is from the manifest's test side."""
+    import framing.training
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    seen: list[str] = []
+    real = framing.training.cross_validate
+
+    def recording(config, texts, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.extend(texts)
+        return real(config, texts, *args, **kwargs)
+
+    monkeypatch.setattr(framing.training, "cross_validate", recording)
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    result = tune(_config(data_path, "tracking.register_model=false"), trials=2, storage=storage, report=lambda line: None)
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    manifest = json.loads(Path(client.download_artifacts(result.parent_run_id, "data/split_manifest.json")).read_text())
+    text_of = {row["id"]: row["text"] for row in map(json.loads, data_path.read_text(encoding="utf-8").splitlines())}
+    test_texts = {text_of[row["id"]] for row in manifest["test"]}
+    train_texts = {text_of[row["id"]] for row in manifest["train"]}
+    # 2 trials + the retrained best (its own cross-validation): 3 calls, each on the training side.
+    assert len(seen) == 3 * len(train_texts)
+    assert set(seen) == train_texts and test_texts and not test_texts & set(seen)
+
+
+def test_trials_are_scored_on_the_manifest_folds(study) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     client = MlflowClient(tracking_uri=uri)
     manifest = json.loads(Path(client.download_artifacts(result.parent_run_id, "data/split_manifest.json")).read_text())
@@ -213,6 +238,8 @@ def test_killed_study_resumes_without_repeating_finished_trials(data_path: Path,
     after = {t.number: (t.params, t.value, t.datetime_complete) for t in trials if t.state == TrialState.COMPLETE}
     assert {n: after[n] for n in before} == before  # finished trials kept as they were, not re-run
     assert [t.number for t in trials if t.state == TrialState.FAIL] == killed
+    params = [json.dumps(t.params, sort_keys=True) for t in trials if t.state == TrialState.COMPLETE]
+    assert len(set(params)) == len(params)  # the resumed sampler does not replay the first draws
     for number in killed:
         assert f"trial {number} was running in a process that no longer exists" in rerun.stderr
 
@@ -233,6 +260,8 @@ def test_two_workers_share_one_study_without_duplicate_trials(data_path: Path, t
     trials = _trials(storage, "stance")
     assert [t.number for t in trials] == list(range(len(trials)))
     assert 4 <= sum(t.state == TrialState.COMPLETE for t in trials) <= 5  # each worker may start one more before it sees the target
+    params = [json.dumps(t.params, sort_keys=True) for t in trials]
+    assert len(set(params)) == len(params)  # the workers' samplers are seeded apart
     workers = {t.user_attrs["framing.worker"] for t in trials}
     assert len(workers) == 2 and str(os.getpid()) not in {w.rsplit(":", 1)[1] for w in workers}
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
