@@ -819,5 +819,7 @@ def _log_plots(study: optuna.Study, report: Callable[[str], None]) -> None:
                 continue
             figure = np.atleast_1d(axes).ravel()[0].figure
             width, height = figure.get_size_inches()
-            figure.set_size_inches(max(width, 8), max(height, 5))
+            figure.set_size_inches(max(width, 9), max(height, 5))
+            if name != "slice":  # the slice plot places its own colour bar
+                figure.tight_layout()  # room for the long config keys on the axes
             track.log_figure(figure, f"plots/{name}.png")
