@@ -104,6 +104,7 @@ def tune(
     workers: Annotated[int, typer.Option(min=1, help="Local processes working on the study.")] = 1,
 ) -> None:
     """Tune the config's search space with Optuna; retrain the best, register it, crown it if better."""
+    from framing._signals import sigterm_as_interrupt
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.tuning import tune as run_tuning
@@ -111,7 +112,7 @@ def tune(
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or [])
-        with _TuneProgress(console) as progress:
+        with sigterm_as_interrupt(), _TuneProgress(console) as progress:
             result = run_tuning(
                 cfg,
                 config_path=config,
@@ -193,28 +194,57 @@ def score(
     model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
     input: Annotated[list[str], typer.Option("--input", "-i", help="File, glob or folder of .txt articles (repeatable).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .jsonl, .csv or .parquet.")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config whose data section maps the input's columns.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config: the data section maps the input's columns, the scoring section sets the screen and the drift check.")] = None,
     set_: SetOption = None,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Articles per chunk.")] = 2_000,
+    chunk_size: Annotated[int, typer.Option(help="Articles per chunk (read, scored, written and committed together).")] = 2_000,
+    workers: Annotated[int, typer.Option(help="Processes scoring in parallel, one model each (about one per core).")] = 1,
+    explain: Annotated[int, typer.Option(help="Add an evidence column: the K features that pushed each label most.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run: keep what it wrote, score the rest.")] = False,
+    engine: Annotated[str, typer.Option(help="local, or spark (needs PySpark: the spark extra, and Java 17).")] = "local",
+    spark_master: Annotated[str | None, typer.Option(help="Spark master URL for --engine spark (default local[2], or SPARK_REMOTE).")] = None,
 ) -> None:
-    """Label articles with a logged model: id, label and one probability per class."""
+    """Label articles with a logged model: id, label and one probability per class (and evidence)."""
+    from contextlib import nullcontext
+
     from framing.config import load_config
     from framing.errors import FramingError
+    from framing.scoring import ScoringInterrupted, bar_progress, plain_progress
     from framing.scoring import score as run_scoring
 
     _needs_config(set_, config)
     console = _console(stderr=True)
+    # A live bar on a terminal; in a log or a pipe, a plain line every 10 chunks.
+    bar = bar_progress(console) if console.is_terminal else nullcontext(plain_progress(console.print, every=10))
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
-        summary = run_scoring(model, input, output, config=cfg, chunk_size=chunk_size, report=console.print)
+        with bar as progress:
+            summary = run_scoring(
+                model, input, output, config=cfg, chunk_size=chunk_size, workers=workers, explain=explain, resume=resume,
+                engine=engine, spark_master=spark_master, report=console.print, progress=progress,
+            )
+    except ScoringInterrupted as exc:
+        _fail(str(exc), code=130)
+        return
     except FramingError as exc:
         _fail(str(exc))
         return
+    out = _console()
     labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
-    _console().print(
-        f"scored {summary.n_scored} articles in {summary.seconds:.1f} s -> {summary.output} ({labels}); "
-        f"{summary.n_rejects} rejected -> {summary.rejects}"
-    )
+    rate = f" ({(summary.n_scored - summary.n_skipped) / summary.seconds:,.0f}/s)" if summary.seconds > 0 else ""
+    out.print(f"scored {summary.n_scored} articles in {summary.seconds:.1f} s{rate} -> {summary.output} ({labels})")
+    reasons = "".join(f"; {kind} {count}" for kind, count in sorted(summary.reject_counts.items()))
+    out.print(f"rejected {summary.n_rejects} -> {summary.rejects}{reasons}")
+    if summary.drift_note:
+        out.print(summary.drift_note)
+    if summary.drift:
+        top = ", ".join(f"{d.name} {d.psi:.2f}" for d in summary.drift[:5])
+        out.print(f"drift (PSI against the training data, top features): {top}")
+        if summary.drifted:
+            _console(stderr=True).print(
+                f"warning: {len(summary.drifted)} of {len(summary.drift)} top features drifted beyond PSI "
+                f"{summary.drift_threshold} (scoring.drift_threshold): this batch differs from the training data, "
+                "so the model's accuracy may not hold. Check a sample by hand."
+            )
 
 
 @app.command()

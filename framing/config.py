@@ -269,16 +269,18 @@ class ScoringConfig(_Section):
     """How ``framing score`` screens a batch and watches it for drift.
 
     A row is rejected (with its reason, into the rejects file) when its text is longer than
-    ``max_chars``, or, with ``language_check``, when fewer than ``min_indonesian_share`` of its
-    words are common Indonesian function words (a cheap check that catches English or other
-    languages). The batch's feature distributions are compared with the training data's by the
-    population stability index on the model's ``drift_features`` most important features; a value
-    above ``drift_threshold`` is reported as drift.
+    ``max_chars``, or, with ``language_check``, when it has at least ``language_min_words`` words
+    and fewer than ``min_indonesian_share`` of them are common Indonesian words (a cheap check
+    that catches English or other languages; see ``framing.language`` for the measured rates). The
+    batch's feature distributions are compared with the training data's by the population
+    stability index on the model's ``drift_features`` most important features; a value above
+    ``drift_threshold`` is reported as drift.
     """
 
     max_chars: int = Field(default=100_000, gt=0)
     language_check: bool = True
-    min_indonesian_share: float = Field(default=0.05, ge=0, le=1)
+    min_indonesian_share: float = Field(default=0.015, ge=0, le=1)
+    language_min_words: int = Field(default=20, ge=1)
     drift_features: int = Field(default=20, ge=1)
     drift_threshold: float = Field(default=0.25, gt=0)
 

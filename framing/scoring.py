@@ -1,36 +1,577 @@
-"""``framing score``: label a corpus with a logged model, chunk by chunk.
+"""``framing score``: label any number of articles with a logged model, in bounded memory.
 
-Output (JSONL, CSV or Parquet, chosen by the output's extension) has one row per accepted article:
-``id, label, p_<class>...``. Rejected rows go to ``<output stem>.rejects.jsonl`` beside it. The
-output is written under a temporary name and moved into place when complete, so a file at the
-output path is always whole.
+The input is read in chunks (JSONL, CSV, Parquet, XLSX, folders of ``.txt``); each chunk is
+screened, scored and written before the next is read, so memory does not grow with the input.
+
+- **Output** (JSONL, CSV or Parquet, by the output's extension): one row per accepted article,
+  ``id, label, p_<class>...`` and, with ``explain=K``, ``evidence`` (a JSON string: the K features
+  that pushed the predicted class most, see :func:`framing.explain.evidence`). Rows keep the input
+  order, whatever the number of workers.
+- **Rejects** go to ``<output stem>.rejects.jsonl`` with their reason: the reader's (empty text,
+  undecodable bytes, broken JSON, missing or duplicate id) and the screen's (``too long``: more than
+  ``scoring.max_chars`` characters; ``not Indonesian``: see :mod:`framing.language`). A bad row never
+  stops a run; a file-level problem does.
+- **Workers**: ``workers=N`` scores chunks in N processes, each loading the model once (LightGBM on
+  one thread each); the parent reads, writes and keeps at most ``2 N`` chunks in flight.
+- **Atomic and resumable**: everything is written into the folder ``.<output name>.partial``
+  beside the output, and committed after every chunk (``state.json`` records how many bytes of the
+  data and rejects files are complete; Parquet output is one part file per chunk, since a Parquet
+  file is unreadable until its footer is written). Only a complete run moves the output and the
+  rejects into place. After a crash, a kill or Ctrl-C, ``resume=True`` cuts the files back to
+  the last commit, skips the ids already written, and appends the rest: no id is written twice.
+- **Drift**: when the model carries a reference profile (:mod:`framing.drift`), the summary lists
+  the features whose distribution moved most from the training data's.
+- **Spark**: ``engine="spark"`` sends each chunk through ``mlflow.pyfunc.spark_udf`` instead of
+  local workers (:mod:`framing.spark`); reading, screening, resuming and writing are the same.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from framing.corpus import CorpusReader, IdSet, Reject
+from framing._signals import sigterm_as_interrupt
 from framing.errors import FramingError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from framing.config import Config
+    from framing.config import Config, ScoringConfig
+    from framing.drift import FeatureDrift
 
-__all__ = ["ScoreSummary", "rejects_path", "score"]
+__all__ = [
+    "Progress",
+    "ScoreSummary",
+    "ScoringInterrupted",
+    "bar_progress",
+    "count_rows",
+    "load_fitted",
+    "plain_progress",
+    "predict_texts",
+    "rejects_path",
+    "score",
+]
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+ENGINES = ("local", "spark")
+STATE_VERSION = 1
+# LightGBM's names for its thread count; any of them in a model's params would override n_jobs.
+_THREAD_PARAMS = ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads")
+
+
+# -- the model: load, predict --------------------------------------------------------------------
+def single_thread(model: Any) -> Any:
+    """Make the LightGBM step of a fitted pipeline predict on one thread; return the model.
+
+    Scoring runs one process per core (workers, Spark tasks): two LightGBM threads per process on
+    a machine whose cores are all busy run many times slower, not faster.
+    """
+    estimator = getattr(model, "pipeline", model).steps[-1][1]
+    if hasattr(estimator, "get_params"):
+        params = estimator.get_params()
+        estimator.set_params(**{name: 1 for name in _THREAD_PARAMS if name in params})
+    return model
+
+
+def load_fitted(path: str | Path) -> Any:
+    """Load the pipeline pickled inside a logged model (``artifacts/pipeline.joblib``), single-threaded."""
+    import joblib
+
+    return single_thread(joblib.load(path))
+
+
+def predict_texts(model: Any, texts: list[str], explain: int = 0) -> tuple[pd.DataFrame, Any]:
+    """Labels and probabilities (and evidence) for ``texts``, plus the feature matrix.
+
+    Parameters
+    ----------
+    model
+        A fitted pipeline, or a calibrated wrapper holding one as ``.pipeline``.
+    texts
+        Article texts.
+    explain
+        Add an ``evidence`` column with this many features per article (0: none).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, matrix or None)
+        ``label, p_<class>...[, evidence]`` (one row per text) and the model's input matrix
+        (``None`` for no texts).
+    """
+    import copy
+
+    import numpy as np
+    import pandas as pd
+
+    classes = [str(c) for c in model.classes_]
+    columns = ["label"] + [f"p_{c}" for c in classes] + (["evidence"] if explain else [])
+    if not texts:
+        return pd.DataFrame({name: pd.Series(dtype=float if name.startswith("p_") else object) for name in columns}), None
+    inner = getattr(model, "pipeline", model)
+    cleaned: Any = texts
+    X: Any = texts
+    for name, step in inner.steps[:-1]:
+        X = step.transform(X)
+        if name == "clean":
+            cleaned = X
+    proba = np.asarray(inner.steps[-1][1].predict_proba(X), dtype=float)
+    if inner is not model:
+        # A calibrated wrapper: apply its calibrators to the probabilities computed above rather
+        # than run the pipeline a second time.
+        shim = copy.copy(model)
+        shim.pipeline = _Fixed(proba)
+        proba = np.asarray(shim.predict_proba(texts), dtype=float)
+    labels = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    out = pd.DataFrame(proba, columns=columns[1 : 1 + len(classes)])
+    out.insert(0, "label", labels)
+    if explain:
+        from framing.explain import evidence
+
+        found = evidence(model, texts, explain, cleaned=cleaned, X=X, predicted=list(labels))
+        out["evidence"] = [json.dumps(items, ensure_ascii=False) for items in found]
+    return out, X
+
+
+class _Fixed:
+    """Stands in for a pipeline whose probabilities are already known."""
+
+    def __init__(self, proba: Any) -> None:
+        self.proba = proba
+
+    def predict_proba(self, X: Any) -> Any:  # noqa: ARG002
+        return self.proba
+
+
+# -- screening -----------------------------------------------------------------------------------
+class _Screen:
+    """The scorer's own row checks, after the reader's: too long, not Indonesian."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.max_chars = int(settings["max_chars"])
+        self.language_check = bool(settings["language_check"])
+        self.min_share = float(settings["min_indonesian_share"])
+        self.min_words = int(settings["language_min_words"])
+
+    def reason(self, text: str) -> str | None:
+        if len(text) > self.max_chars:
+            return f"too long: {len(text)} characters, more than scoring.max_chars={self.max_chars}"
+        if self.language_check:
+            from framing.language import indonesian_words
+
+            words, hits = indonesian_words(text)
+            share = hits / words if words else 0.0
+            # Under min_words words (a headline, a teaser) one name more or less decides: no verdict.
+            if words >= self.min_words and share < self.min_share:
+                return (
+                    f"not Indonesian: {share:.1%} of its {words} words are common Indonesian words, "
+                    f"fewer than scoring.min_indonesian_share={self.min_share}"
+                )
+        return None
+
+    def split(self, job: _Job) -> tuple[list[str], list[str], list[Reject]]:
+        """A chunk's ids and texts that pass, and its rejects (the reader's first, then the screen's)."""
+        rejects = list(job.rejects)
+        ids, texts = [], []
+        for rid, text in zip(job.ids, job.texts):
+            reason = self.reason(text)
+            if reason is None:
+                ids.append(rid)
+                texts.append(text)
+            else:
+                rejects.append(Reject(file=job.file, location="", id=rid, reason=reason))
+        return ids, texts, rejects
+
+
+def _settings(scoring: ScoringConfig) -> dict[str, Any]:
+    return scoring.model_dump()
+
+
+# -- one chunk -----------------------------------------------------------------------------------
+@dataclass
+class _Job:
+    number: int
+    file: str
+    ids: list[str]
+    texts: list[str]
+    rejects: list[Reject] = field(default_factory=list)  # the reader's, written with this chunk
+    skipped: int = 0
 
 
 @dataclass
+class _Done:
+    number: int
+    frame: pd.DataFrame  # id, label, p_<class>... [, evidence]
+    rejects: list[Reject]
+    drift: np.ndarray | None
+    skipped: int
+
+
+class _Scorer:
+    """Screen and score one chunk: the work a worker process (or the parent, with one worker) does."""
+
+    def __init__(self, model: Any, settings: dict[str, Any], explain: int, profile: dict[str, Any] | None, drift_features: int) -> None:
+        from framing.drift import DriftMonitor
+
+        self.model = model
+        self.screen = _Screen(settings)
+        self.explain = explain
+        self.monitor = DriftMonitor(profile, drift_features) if profile is not None else None
+
+    def __call__(self, job: _Job) -> _Done:
+        ids, texts, rejects = self.screen.split(job)
+        frame, X = predict_texts(self.model, texts, self.explain)
+        frame.insert(0, "id", ids)
+        drift = self.monitor.histogram(X) if self.monitor is not None and X is not None else None
+        return _Done(job.number, frame, rejects, drift, job.skipped)
+
+
+_WORKER: _Scorer | None = None
+
+
+def _init_worker(pipeline_path: str, settings: dict[str, Any], explain: int, profile: dict[str, Any] | None, drift_features: int, parent: int) -> None:
+    """Runs once in each worker process: load the model, and never outlive the parent."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+    def watch() -> None:  # a parent killed with SIGKILL cannot tell its workers to stop
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    _WORKER = _Scorer(load_fitted(pipeline_path), settings, explain, profile, drift_features)
+
+
+def _work(job: _Job) -> _Done:
+    assert _WORKER is not None, "worker used before its initializer ran"
+    return _WORKER(job)
+
+
+# -- engines: jobs in, results out, in input order ------------------------------------------------
+class _InProcess:
+    def __init__(self, scorer: _Scorer) -> None:
+        self.scorer = scorer
+
+    def run(self, jobs: Iterator[_Job]) -> Iterator[_Done]:
+        for job in jobs:
+            yield self.scorer(job)
+
+    def close(self, interrupted: bool = False) -> None:
+        pass
+
+
+class _Pool:
+    """N worker processes (spawned: LightGBM's OpenMP runtime does not survive a fork)."""
+
+    def __init__(self, workers: int, init_args: tuple[Any, ...]) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # One thread per worker for the numerical libraries too (read when they load, in the worker).
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=init_args)
+
+    def run(self, jobs: Iterator[_Job]) -> Iterator[_Done]:
+        pending: deque[Any] = deque()
+        limit = 2 * self.workers  # bounded: a slow writer never lets chunks pile up in memory
+        for job in jobs:
+            pending.append(self.executor.submit(_work, job))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self, interrupted: bool = False) -> None:
+        if interrupted:
+            # Chunks in flight are lost anyway (resume redoes them): stop the workers now rather
+            # than after their current chunk.
+            for process in list(getattr(self.executor, "_processes", {}).values()):
+                process.terminate()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the partial output folder --------------------------------------------------------------------
+class _Partial:
+    """``.<output name>.partial/``: data, rejects and a ``state.json`` committed after every chunk."""
+
+    def __init__(self, output: Path, fmt: str) -> None:
+        self.folder = output.with_name(f".{output.name}.partial")
+        self.fmt = fmt
+        self.state_path = self.folder / "state.json"
+        self.data = self.folder / f"data.{fmt}"
+        self.rejects = self.folder / "rejects.jsonl"
+        self.state: dict[str, Any] = {}
+        self._schema: Any = None
+
+    def exists(self) -> bool:
+        return self.folder.exists()
+
+    def create(self, state: dict[str, Any]) -> None:
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True)
+        header = b""
+        if self.fmt == "csv":
+            header = (",".join(_csv_cell(c) for c in state["columns"]) + "\n").encode("utf-8")
+        if self.fmt != "parquet":
+            self.data.write_bytes(header)
+        self.rejects.write_bytes(b"")
+        self.state = dict(state, data_bytes=len(header), rejects_bytes=0, parts=0, complete=False)
+        self._commit()
+
+    def reopen(self) -> dict[str, Any]:
+        """Load the state and cut the files back to the last commit."""
+        try:
+            self.state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise FramingError(
+                f"{self.folder}: cannot resume, its state.json is missing or unreadable ({exc}). Delete the folder to start over."
+            ) from None
+        if self.state.get("version") != STATE_VERSION:
+            raise FramingError(f"{self.folder}: written by another version of framing score. Delete the folder to start over.")
+        if self.fmt != "parquet":
+            _truncate(self.data, self.state["data_bytes"])
+        _truncate(self.rejects, self.state["rejects_bytes"])
+        for part in self.folder.glob("part-*.parquet*"):
+            if part.suffix != ".parquet" or int(part.stem.split("-")[1]) >= self.state["parts"]:
+                part.unlink()  # written after the last commit
+        return self.state
+
+    def done_ids(self) -> IdSet:
+        """The ids already written (read back from the data)."""
+        done = IdSet()
+        if self.fmt == "jsonl":
+            with self.data.open("rb") as handle:
+                for line in handle:
+                    done.add(str(json.loads(line)["id"]))
+        elif self.fmt == "csv":
+            import pandas as pd
+
+            for chunk in pd.read_csv(self.data, usecols=["id"], dtype=str, keep_default_na=False, chunksize=100_000):
+                for rid in chunk["id"]:
+                    done.add(rid)
+        else:
+            import pyarrow.parquet as pq
+
+            for number in range(self.state["parts"]):
+                for rid in pq.read_table(self._part(number), columns=["id"]).column("id").to_pylist():
+                    done.add(rid)
+        return done
+
+    def reject_keys(self) -> IdSet:
+        keys = IdSet()
+        with self.rejects.open("rb") as handle:
+            for line in handle:
+                keys.add(_reject_key(json.loads(line)))
+        return keys
+
+    def append(self, frame: pd.DataFrame, rejects: list[Reject], update: dict[str, Any]) -> None:
+        """Write one chunk's rows and rejects, then commit the new state."""
+        if len(frame):
+            if self.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                number = self.state["parts"]
+                temporary = self._part(number).with_suffix(".parquet.tmp")
+                pq.write_table(self._table(frame), temporary)
+                os.replace(temporary, self._part(number))
+                update["parts"] = number + 1
+            else:
+                update["data_bytes"] = _append(self.data, _encode(frame, self.fmt))
+        if rejects:
+            lines = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rejects)
+            update["rejects_bytes"] = _append(self.rejects, lines.encode("utf-8"))
+        self.state.update(update)
+        self._commit()
+
+    def finish(self, output: Path, rejects_out: Path) -> None:
+        """Move the output and the rejects into place and remove the folder.
+
+        Marked complete first: if this is cut short, a resumed run only finishes the moves.
+        """
+        self.state["complete"] = True
+        self._commit()
+        if self.fmt == "parquet":
+            if not output.exists() or any(self.folder.glob("part-*.parquet")):
+                self._merge_parts(output)
+        elif self.data.exists():
+            os.replace(self.data, output)
+        if self.rejects.exists():
+            os.replace(self.rejects, rejects_out)
+        shutil.rmtree(self.folder)
+
+    def _merge_parts(self, output: Path) -> None:
+        import pyarrow.parquet as pq
+
+        merged = self.folder / "merged.parquet"
+        with pq.ParquetWriter(merged, self._arrow_schema()) as writer:
+            for number in range(self.state["parts"]):  # one part in memory at a time
+                writer.write_table(pq.read_table(self._part(number)))
+        os.replace(merged, output)
+
+    def _part(self, number: int) -> Path:
+        return self.folder / f"part-{number:06d}.parquet"
+
+    def _arrow_schema(self) -> Any:
+        import pyarrow as pa
+
+        if self._schema is None:
+            types = {"id": pa.string(), "label": pa.string(), "evidence": pa.string()}
+            self._schema = pa.schema([(c, types.get(c, pa.float64())) for c in self.state["columns"]])
+        return self._schema
+
+    def _table(self, frame: pd.DataFrame) -> Any:
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(frame, schema=self._arrow_schema(), preserve_index=False)
+
+    def _commit(self) -> None:
+        temporary = self.state_path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self.state), encoding="utf-8")
+        os.replace(temporary, self.state_path)
+
+
+def _truncate(path: Path, size: int) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(size)
+
+
+def _append(path: Path, data: bytes) -> int:
+    """Append, flush to the operating system and to disk; return the file's new size."""
+    with path.open("ab") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+        return handle.tell()
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(ch in value for ch in ',"\n\r') else value
+
+
+def _encode(frame: pd.DataFrame, fmt: str) -> bytes:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, lineterminator="\n")
+        return buffer.getvalue().encode("utf-8")
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict(orient="records")).encode("utf-8")
+
+
+def _reject_key(reject: dict[str, Any]) -> str:
+    return f"{reject['file']}\x1f{reject['location']}\x1f{reject['id']}\x1f{reject['reason']}"
+
+
+# -- progress -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is, after each chunk (counts of this run; ``skipped`` were written before a resume)."""
+
+    done: int
+    scored: int
+    rejected: int
+    skipped: int
+    total: int | None
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Articles scored or rejected per second (skipped ones cost nothing)."""
+        return (self.scored + self.rejected) / max(self.seconds, 1e-9)
+
+
+def count_rows(paths: list[Path]) -> int | None:
+    """A cheap count of the input rows for a progress bar, or ``None`` when one file has no cheap count.
+
+    JSONL: non-blank lines; Parquet: the row count in its footer; ``.txt``: one per file. CSV (quoted
+    cells may span lines) and XLSX have none.
+    """
+    total = 0
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            total += 1
+        elif suffix in (".jsonl", ".ndjson"):
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(path).metadata.num_rows
+        else:
+            return None
+    return total
+
+
+def plain_progress(report: Callable[[str], None], every: int = 10) -> Callable[[Progress], None]:
+    """A progress callback that writes one plain line every ``every`` chunks (for logs and pipes)."""
+    calls = [0]
+
+    def show(progress: Progress) -> None:
+        calls[0] += 1
+        if calls[0] % every:
+            return
+        of = f" of {progress.total:,}" if progress.total else ""
+        eta = ""
+        if progress.total and progress.rate > 0:
+            eta = f", about {_duration(max(progress.total - progress.done, 0) / progress.rate)} left"
+        report(f"{progress.done:,}{of} articles: {progress.scored:,} scored, {progress.rejected:,} rejected ({progress.rate:,.0f}/s){eta}")
+
+    return show
+
+
+@contextmanager
+def bar_progress(console: Any) -> Iterator[Callable[[Progress], None]]:
+    """A rich progress bar (articles, articles/s, ETA) on ``console`` while the block runs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = [
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    with Bar(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("score", total=None, rate="")
+
+        def show(progress: Progress) -> None:
+            bar.update(task, completed=progress.done, total=progress.total, rate=f"{progress.rate:,.0f} articles/s")
+
+        yield show
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds} s"
+
+
+# -- the run --------------------------------------------------------------------------------------
+@dataclass
 class ScoreSummary:
-    """Counts of one scoring run."""
+    """What one scoring run did (counts cover the whole output, resumed parts included)."""
 
     output: Path
     rejects: Path
@@ -38,6 +579,36 @@ class ScoreSummary:
     n_rejects: int
     seconds: float
     label_counts: dict[str, int]
+    reject_counts: dict[str, int] = field(default_factory=dict)
+    n_skipped: int = 0
+    drift: list[FeatureDrift] = field(default_factory=list)
+    drift_threshold: float = 0.25
+    drift_note: str | None = None
+
+    @property
+    def drifted(self) -> list[FeatureDrift]:
+        """The features whose PSI is above the threshold."""
+        return [d for d in self.drift if d.psi > self.drift_threshold]
+
+
+class ScoringInterrupted(FramingError):
+    """Ctrl-C (or SIGTERM) stopped a run; its partial output is kept for ``--resume``."""
+
+
+class _Reader(CorpusReader):
+    """The corpus reader, noting which file the current chunk comes from (for the screen's rejects)."""
+
+    current_file = ""
+
+    def _raw_chunks(self, path, chunk_size):  # noqa: ANN001, ANN202
+        for item in super()._raw_chunks(path, chunk_size):
+            self.current_file = item[0]
+            yield item
+
+    def _txt_chunks(self, paths, chunk_size):  # noqa: ANN001, ANN202
+        for item in super()._txt_chunks(paths, chunk_size):
+            self.current_file = item[0]
+            yield item
 
 
 def rejects_path(output: str | Path) -> Path:
@@ -46,47 +617,21 @@ def rejects_path(output: str | Path) -> Path:
     return output.with_name(f"{output.stem}.rejects.jsonl")
 
 
-class _Writer:
-    """Append DataFrame chunks to a JSONL, CSV or Parquet file."""
-
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.fmt = path, fmt
-        self._handle: Any = None
-        self._parquet: Any = None
-
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, table.schema)
-            self._parquet.write_table(table)
-            return
-        if self._handle is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            if self.fmt == "csv":
-                frame.head(0).to_csv(self._handle, index=False)
-        if self.fmt == "csv":
-            frame.to_csv(self._handle, index=False, header=False)
-        else:
-            for row in frame.to_dict(orient="records"):
-                self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def close(self, empty_columns: list[str]) -> None:
-        if self.fmt == "parquet":
-            if self._parquet is None:  # nothing scored: still leave a valid, empty file
-                import pandas as pd
-
-                self.write(pd.DataFrame({c: pd.Series(dtype="string" if c in ("id", "label") else float) for c in empty_columns}))
-            self._parquet.close()
-            return
-        if self._handle is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            if self.fmt == "csv":
-                self._handle.write(",".join(empty_columns) + "\n")
-        self._handle.close()
+def _check_arguments(output: Path, chunk_size: int, workers: int, explain: int, engine: str) -> str:
+    fmt = OUTPUT_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        raise FramingError(f"Got --output {str(output)!r}, expected a file ending in one of {', '.join(OUTPUT_FORMATS)}.")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise FramingError(f"Got --chunk-size {chunk_size!r}, expected a positive number.")
+    if not isinstance(workers, int) or workers < 1:
+        raise FramingError(f"Got --workers {workers!r}, expected a positive number.")
+    if not isinstance(explain, int) or explain < 0:
+        raise FramingError(f"Got --explain {explain!r}, expected 0 (no evidence) or a positive number of features.")
+    if engine not in ENGINES:
+        raise FramingError(f"Got --engine {engine!r}, expected one of {', '.join(ENGINES)}.")
+    if engine == "spark" and workers != 1:
+        raise FramingError(f"Got --workers {workers} with --engine spark: Spark runs its own tasks (choose them with --spark-master, e.g. local[4]).")
+    return fmt
 
 
 def score(
@@ -96,7 +641,13 @@ def score(
     *,
     config: Config | None = None,
     chunk_size: int = 2_000,
+    workers: int = 1,
+    explain: int = 0,
+    resume: bool = False,
+    engine: str = "local",
+    spark_master: str | None = None,
     report: Callable[[str], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> ScoreSummary:
     """Score the articles in ``inputs`` and write labels and probabilities to ``output``.
 
@@ -109,12 +660,24 @@ def score(
     output
         ``.jsonl``, ``.csv`` or ``.parquet``.
     config
-        Optional config whose ``data`` section gives the column mapping and reader; its label is
-        ignored.
+        Optional config: its ``data`` section gives the column mapping and reader (the label is
+        ignored), its ``scoring`` section the screen and the drift settings.
     chunk_size
-        Articles read, scored and written per step.
+        Articles read, scored and written per step (and per commit).
+    workers
+        Processes scoring chunks in parallel (1: in this process).
+    explain
+        Add an ``evidence`` column with this many features per article.
+    resume
+        Continue the unfinished run whose partial output is beside ``output``.
+    engine
+        ``local`` (this machine) or ``spark`` (``mlflow.pyfunc.spark_udf``).
+    spark_master
+        Spark master URL for ``engine="spark"`` (default ``local[2]``, or ``SPARK_REMOTE``).
     report
-        Receives one progress line per chunk.
+        Receives a line for each notable step (resuming, the drift check ...).
+    progress
+        Receives a :class:`Progress` after every chunk.
 
     Returns
     -------
@@ -123,55 +686,225 @@ def score(
     Raises
     ------
     FramingError
-        The output extension is not supported, or the model cannot be found.
+        A bad argument, a model that cannot be found, an unfinished run without ``resume``.
+    ScoringInterrupted
+        Ctrl-C or SIGTERM; the partial output is kept.
     framing.corpus.CorpusError
-        A file-level problem in the input.
+        A file-level problem in the input (the partial output is kept: fix the file and resume).
     """
-    from framing import track
-    from framing.corpus import CorpusReader, write_rejects
+    from framing.config import ScoringConfig
+    from framing.drift import DriftMonitor
 
     output = Path(output)
-    fmt = OUTPUT_FORMATS.get(output.suffix.lower())
-    if fmt is None:
-        raise FramingError(f"Got --output {str(output)!r}, expected a file ending in one of {', '.join(OUTPUT_FORMATS)}.")
-    if config is not None:
-        reader = CorpusReader.from_config(config.data, with_label=False, paths=list(inputs))
-    else:
-        reader = CorpusReader(list(inputs))
-    reader.files()  # file-level problems before the model is loaded
-    model = track.load_model(model_uri)
+    fmt = _check_arguments(output, chunk_size, workers, explain, engine)
+    say = report or (lambda line: None)
+    scoring = config.scoring if config is not None else ScoringConfig()
+    paths = list(inputs)
+    reader = _Reader.from_config(config.data, with_label=False, paths=paths) if config is not None else _Reader(paths)
+    files_in = reader.files()  # file-level problems before the model is loaded
+    partial = _Partial(output, fmt)
+    if partial.exists() and not resume:
+        raise FramingError(
+            f"{partial.folder} holds an unfinished run for {output}. Pass --resume to continue it, "
+            "or delete that folder to start over."
+        )
 
     started = time.perf_counter()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.partial")
-    writer = _Writer(partial, fmt)
-    counts: dict[str, int] = {}
-    # Output columns come from the model's signature, so an empty batch still has all of them.
-    columns = ["id", *model.metadata.get_output_schema().input_names()]
-    n_scored = 0
-    try:
-        for chunk in reader.iter_chunks(chunk_size):
-            predictions = model.predict(chunk[["text"]].reset_index(drop=True))
-            predictions.insert(0, "id", chunk["id"].to_numpy())
-            writer.write(predictions)
-            n_scored += len(predictions)
-            for name, count in predictions["label"].value_counts().items():
-                counts[str(name)] = counts.get(str(name), 0) + int(count)
-            if report is not None:
-                elapsed = time.perf_counter() - started
-                report(f"scored {n_scored} articles ({n_scored / max(elapsed, 1e-9):.0f}/s), {len(reader.rejects)} rejected")
-        writer.close(columns)
-        os.replace(partial, output)
-    except BaseException:
-        writer.close(columns)
-        partial.unlink(missing_ok=True)
-        raise
-    rejected = write_rejects(reader.rejects, rejects_path(output))
+    with tempfile.TemporaryDirectory(prefix="framing-score-") as scratch:
+        if engine == "local" and workers > 1:
+            # The parent only reads and writes: it never unpickles the pipeline (nor imports
+            # scikit-learn or LightGBM), which keeps the process tree's memory down.
+            files = _model_files(model_uri, Path(scratch))
+            model, classes, profile, uuid = None, files.classes, files.reference, files.uuid
+        else:
+            model, profile, uuid = _load(model_uri)
+            classes = [str(c) for c in model.classes_]
+        columns = ["id", "label", *(f"p_{c}" for c in classes), *(["evidence"] if explain else [])]
+        identity = {"version": STATE_VERSION, "format": fmt, "columns": columns, "model": model_uri, "model_uuid": uuid}
+
+        monitor = DriftMonitor(profile, scoring.drift_features) if profile is not None else None
+        done = IdSet()
+        reject_keys: IdSet | None = None
+        if resume and partial.exists():
+            state = partial.reopen()
+            mismatch = [key for key in ("format", "columns", "model_uuid") if state.get(key) != identity[key]]
+            if mismatch:
+                raise FramingError(
+                    f"{partial.folder} was written with other settings ({', '.join(mismatch)}: model {state.get('model')!r}, "
+                    f"columns {state.get('columns')}). Resume with the same --model and --explain, or delete the folder to start over."
+                )
+            if state["complete"]:  # the previous run stopped while moving its files into place
+                partial.finish(output, rejects_path(output))
+                return _summary(state, output, 0.0, monitor, scoring, profile, engine)
+            done, reject_keys = partial.done_ids(), partial.reject_keys()
+            if monitor is not None and state.get("drift_counts") is not None:
+                import numpy as np
+
+                monitor.add(np.asarray(state["drift_counts"], dtype=np.int64))
+            say(f"resuming {partial.folder}: {state['n_scored']:,} articles scored and {state['n_rejects']:,} rejected before")
+        else:
+            if resume:
+                say(f"nothing to resume for {output}: starting afresh")
+            partial.create(dict(identity, n_scored=0, n_rejects=0, reject_counts={}, label_counts={}, drift_counts=None, chunks=0))
+
+        total = count_rows(files_in) if progress is not None else None
+        settings = _settings(scoring)
+        if engine == "spark":
+            from framing.spark import SparkEngine
+
+            runner: Any = SparkEngine(model_uri, model, settings, explain, profile, scoring.drift_features, master=spark_master, report=say)
+        elif workers == 1:
+            runner = _InProcess(_Scorer(model, settings, explain, profile, scoring.drift_features))
+        else:
+            runner = _Pool(workers, (files.pipeline, settings, explain, profile, scoring.drift_features, os.getpid()))
+
+        counts = {"scored": 0, "rejected": 0, "skipped": 0}
+        finished = False
+        with sigterm_as_interrupt():
+            try:
+                for result in runner.run(_jobs(reader, chunk_size, done)):
+                    _commit_chunk(partial, result, reject_keys, monitor, counts)
+                    if progress is not None:
+                        handled = counts["scored"] + counts["rejected"] + counts["skipped"]
+                        progress(Progress(handled, counts["scored"], counts["rejected"], counts["skipped"], total, time.perf_counter() - started))
+                finished = True
+            except KeyboardInterrupt:
+                raise ScoringInterrupted(
+                    f"Interrupted: {partial.state['n_scored']:,} articles are scored and kept in {partial.folder}. "
+                    "Run the same command with --resume to go on, or delete that folder to start over."
+                ) from None
+            finally:
+                runner.close(interrupted=not finished)
+    partial.finish(output, rejects_path(output))
+    return _summary(partial.state, output, time.perf_counter() - started, monitor, scoring, profile, engine, skipped=counts["skipped"])
+
+
+def _load(model_uri: str) -> tuple[Any, dict[str, Any] | None, str]:
+    """The fitted pipeline inside a logged model, its drift profile (or None) and the model's uuid."""
+    from framing import track
+
+    saved_path = list(sys.path)
+    pyfunc = track.load_model(model_uri)
+    # Loading prepends the model's copy of the framing package to sys.path; worker processes
+    # inherit sys.path and must import the installed framing, the one this run is written in.
+    sys.path[:] = saved_path
+    inner = pyfunc.unwrap_python_model()
+    model = getattr(inner, "pipeline", None)
+    if model is None:
+        raise FramingError(f"Got --model {model_uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
+    return model, getattr(inner, "reference", None), pyfunc.metadata.model_uuid
+
+
+@dataclass
+class _ModelFiles:
+    pipeline: str
+    classes: list[str]
+    reference: dict[str, Any] | None
+    uuid: str
+
+
+def _model_files(model_uri: str, scratch: Path) -> _ModelFiles:
+    """A logged model's files on local disk (downloaded into ``scratch`` unless a local folder), unloaded."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.models import Model
+
+    from framing import track
+
+    folder = Path(model_uri)
+    if not (folder / "MLmodel").is_file():
+        if not model_uri.startswith(("models:/", "runs:/")) and "://" not in model_uri:
+            track.load_model(model_uri)  # raises the usual message about a folder without a model
+        track.configure()
+        try:
+            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=str(scratch)))
+        except MlflowException:
+            track.load_model(model_uri)  # raises the usual message naming the tracking store
+            raise
+    meta = Model.load(str(folder))
+    artifacts = meta.flavors.get("python_function", {}).get("artifacts") or {}
+    if "pipeline" not in artifacts or meta.signature is None:
+        raise FramingError(f"Got --model {model_uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
+    classes = [name[2:] for name in meta.signature.outputs.input_names() if name.startswith("p_")]
+    reference = None
+    if "reference" in artifacts:
+        reference = json.loads((folder / artifacts["reference"]["path"]).read_text(encoding="utf-8"))
+    return _ModelFiles(str(folder / artifacts["pipeline"]["path"]), classes, reference, meta.model_uuid)
+
+
+def _jobs(reader: _Reader, chunk_size: int, done: IdSet) -> Iterator[_Job]:
+    """Chunks from the reader, less the ids already written; each carries the reader's new rejects."""
+    number = 0
+    for chunk in reader.iter_chunks(chunk_size):
+        ids, texts, skipped = [], [], 0
+        for rid, text in zip(chunk["id"].tolist(), chunk["text"].tolist()):
+            if rid in done:
+                skipped += 1
+            else:
+                ids.append(rid)
+                texts.append(text)
+        rejects = list(reader.rejects)
+        reader.rejects.clear()  # written with this chunk: the list must not grow with the input
+        yield _Job(number, reader.current_file, ids, texts, rejects, skipped)
+        number += 1
+    if reader.rejects:  # rows after the last accepted one
+        yield _Job(number, reader.current_file, [], [], list(reader.rejects))
+        reader.rejects.clear()
+
+
+def _commit_chunk(partial: _Partial, result: _Done, reject_keys: IdSet | None, monitor: Any, counts: dict[str, int]) -> None:
+    state = partial.state
+    rejects = result.rejects
+    if reject_keys is not None:  # a resumed run meets again the bad rows it has already written
+        rejects = [r for r in rejects if _reject_key(r.to_dict()) not in reject_keys]
+        counts["skipped"] += len(result.rejects) - len(rejects)
+    label_counts = dict(state["label_counts"])
+    for name, count in result.frame["label"].value_counts().items():
+        label_counts[str(name)] = label_counts.get(str(name), 0) + int(count)
+    reject_counts = dict(state["reject_counts"])
+    for reject in rejects:
+        kind = reject.reason.split(":", 1)[0]
+        reject_counts[kind] = reject_counts.get(kind, 0) + 1
+    update: dict[str, Any] = {
+        "n_scored": state["n_scored"] + len(result.frame),
+        "n_rejects": state["n_rejects"] + len(rejects),
+        "label_counts": label_counts,
+        "reject_counts": reject_counts,
+        "chunks": state["chunks"] + 1,
+    }
+    if monitor is not None and result.drift is not None:
+        monitor.add(result.drift)
+    if monitor is not None:
+        update["drift_counts"] = monitor.counts.tolist()
+    partial.append(result.frame[state["columns"]], rejects, update)
+    counts["scored"] += len(result.frame)
+    counts["rejected"] += len(rejects)
+    counts["skipped"] += result.skipped
+
+
+def _summary(
+    state: dict[str, Any], output: Path, seconds: float, monitor: Any, scoring: ScoringConfig, profile: Any, engine: str, skipped: int = 0
+) -> ScoreSummary:
+    note = None
+    drift: list[FeatureDrift] = []
+    if profile is None:
+        note = "drift not checked: the model was logged without a reference profile (retrain it to add one)"
+    else:
+        drift = monitor.report()
+        if not drift:
+            note = f"drift not checked: {monitor.n:,} articles profiled, at least {monitor.min_rows} needed"
+        elif engine == "spark":
+            note = f"drift checked on a sample of {monitor.n:,} articles"
     return ScoreSummary(
         output=output,
-        rejects=rejected,
-        n_scored=n_scored,
-        n_rejects=len(reader.rejects),
-        seconds=time.perf_counter() - started,
-        label_counts=counts,
+        rejects=rejects_path(output),
+        n_scored=state["n_scored"],
+        n_rejects=state["n_rejects"],
+        seconds=seconds,
+        label_counts=dict(state["label_counts"]),
+        reject_counts=dict(state["reject_counts"]),
+        n_skipped=skipped,
+        drift=drift,
+        drift_threshold=scoring.drift_threshold,
+        drift_note=note,
     )

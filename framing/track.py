@@ -49,6 +49,7 @@ __all__ = [
     "log_params",
     "log_rejects",
     "log_text",
+    "open_child_runs",
     "run_exists",
     "run_status",
     "set_alias",
@@ -157,6 +158,16 @@ def run_status(run_id: str) -> str | None:
         return None
 
 
+def open_child_runs(parent_run_id: str) -> dict[str, dict[str, str]]:
+    """Run id -> tags of the runs nested under ``parent_run_id`` that are still RUNNING."""
+    configure()
+    parent = mlflow.get_run(parent_run_id)
+    runs = mlflow.MlflowClient().search_runs(
+        [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and attributes.status = 'RUNNING'", max_results=10_000
+    )
+    return {run.info.run_id: dict(run.data.tags) for run in runs}
+
+
 def alias_version(name: str, alias: str) -> str | None:
     """The registered version of ``name`` that carries ``alias``, or ``None``."""
     from mlflow.exceptions import MlflowException
@@ -231,8 +242,22 @@ def _requirements() -> list[str]:
     return pins
 
 
-def log_model(pipeline: Any, input_example: pd.DataFrame, registered_name: str | None) -> tuple[str, str | None]:
+def log_model(
+    pipeline: Any, input_example: pd.DataFrame, registered_name: str | None, *, reference: dict[str, Any] | None = None
+) -> tuple[str, str | None]:
     """Log a fitted pipeline as a pyfunc model of the active run, registering it if a name is given.
+
+    Parameters
+    ----------
+    pipeline
+        The fitted pipeline (or calibrated wrapper).
+    input_example
+        A DataFrame with a ``text`` column; its first rows become the model's input example.
+    registered_name
+        Register the model under this name, or ``None``.
+    reference
+        The training data's feature profile (:func:`framing.drift.reference_profile`), stored as
+        the artifact ``reference.json`` so that scoring can warn about drift.
 
     Returns
     -------
@@ -246,10 +271,15 @@ def log_model(pipeline: Any, input_example: pd.DataFrame, registered_name: str |
     import shutil
 
     example = input_example[["text"]].head(3).reset_index(drop=True)
-    signature = infer_signature(example, predict_frame(pipeline, example))
+    # params: predict(frame, params={"explain": K}) adds the evidence column.
+    signature = infer_signature(example, predict_frame(pipeline, example), params={"explain": 0})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.joblib"
         joblib.dump(pipeline, path)
+        artifacts = {"pipeline": str(path)}
+        if reference is not None:
+            artifacts["reference"] = str(Path(tmp) / "reference.json")
+            Path(artifacts["reference"]).write_text(json.dumps(reference), encoding="utf-8")
         # The pipeline pickles framing's own transformers: ship the package's code (not its demo
         # data) with the model, so it loads where framing is not installed (Spark workers, servers).
         code = Path(tmp) / "code" / "framing"
@@ -257,7 +287,7 @@ def log_model(pipeline: Any, input_example: pd.DataFrame, registered_name: str |
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(Path(__file__).with_name("_model_code.py")),
-            artifacts={"pipeline": str(path)},
+            artifacts=artifacts,
             code_paths=[str(code)],
             signature=signature,
             input_example=example,

@@ -231,6 +231,7 @@ def train(
     from sklearn.base import clone
 
     from framing import track
+    from framing.drift import reference_profile
     from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, majority_baseline
     from framing.evaluate import report as evaluation_report
     from framing.pipeline import build_pipeline, feature_names
@@ -346,7 +347,9 @@ def train(
         booster = pipeline.named_steps["model"].booster_
         gains = booster.feature_importance(importance_type="gain")
         track.log_figure(top_features_figure(feature_names(pipeline), gains, k=config.evaluation.top_features, title=f"{label}: top features by gain"), "plots/top_features.png")
-        model_uri, version = track.log_model(model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None)
+        # What scoring compares a batch with, to warn about drift (top features by gain, binned).
+        profile = reference_profile(pipeline, _texts(train_records), config.scoring.drift_features)
+        model_uri, version = track.log_model(model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None, reference=profile)
         track.log_metrics({"train_seconds": time.perf_counter() - started})
 
     return TrainResult(

@@ -494,10 +494,17 @@ def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None]) -> Non
         except UpdateFinishedTrialError:
             continue  # it finished after all
         report(f"trial {trial.number} was running in a process that no longer exists (pid {pid}): marked failed")
-    # Failed trials (here, or by heartbeat on another machine) whose MLflow run was left open.
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-        run_id = trial.user_attrs.get("framing.mlflow_run_id")
-        if run_id and track.run_status(run_id) == "RUNNING":
+
+
+def _close_orphan_runs(study: optuna.Study, parent_run_id: str) -> None:
+    """End the MLflow runs of failed trials (killed here, or by heartbeat elsewhere) left RUNNING."""
+    from optuna.trial import TrialState
+
+    from framing import track
+
+    failed = {str(t.number) for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+    for run_id, tags in track.open_child_runs(parent_run_id).items():
+        if tags.get("framing.kind") == "trial" and tags.get("framing.trial") in failed:
             track.set_run_status(run_id, "KILLED")
 
 
@@ -645,6 +652,7 @@ def tune(
             track.log_rejects(data.corpus.rejects)
         else:
             report(f"continuing MLflow run {parent_id}")
+            _close_orphan_runs(study, parent_id)
         reference_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
         has_reference = any(t.user_attrs.get("framing.default") and t.state in reference_states for t in study.trials)
         if config.tune.enqueue_default and not has_reference:

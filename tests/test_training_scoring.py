@@ -251,3 +251,16 @@ def test_score_the_seed_articles(trained, tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted(r["id"] for r in rows) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert all(abs(r["p_critical"] + r["p_neutral"] + r["p_supportive"] - 1) < 1e-9 for r in rows)
     assert summary.n_rejects == 0
+
+
+def test_trained_model_carries_the_training_drift_profile(trained, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from framing import track
+
+    result, uri, lines, config = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    profile = track.load_model(result.model_uri).unwrap_python_model().reference
+    assert profile["n"] == result.n_train
+    features = profile["features"]
+    assert 0 < len(features) <= config.scoring.drift_features
+    assert [f["gain"] for f in features] == sorted((f["gain"] for f in features), reverse=True)
+    assert all(sum(f["counts"]) == result.n_train for f in features)
