@@ -195,7 +195,10 @@ def test_two_workers_write_what_one_writes(store: str, generated: Path, referenc
 def _start(store_uri: str, model: str, source: Path, output: Path, *extra: str) -> subprocess.Popen:
     env = dict(os.environ, MLFLOW_TRACKING_URI=store_uri, PYTHONUNBUFFERED="1")
     command = [sys.executable, "-m", "framing.cli", "score", "-m", model, "-i", str(source), "-o", str(output), "--chunk-size", "25", *extra]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=output.parent)
+    # Ctrl-C must reach Python even when the tests themselves run in the background (nohup, `&`
+    # in a script), where SIGINT is inherited as ignored and Python would keep it so.
+    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=output.parent, preexec_fn=default_sigint)
 
 
 def _wait_for_chunks(process: subprocess.Popen, state: Path, chunks: int) -> None:
