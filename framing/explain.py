@@ -555,10 +555,21 @@ def locate(original: str, cleaned: str, cues: Iterable[dict[str, Any]], placehol
             if a not in cue:
                 continue
             span = mapping.get((cue[a], cue[b])) if cue[a] is not None else None
+            if span is not None and text_key in cue and _words(original[span[0] : span[1]]) != _words(str(cue[text_key])):
+                span = None  # the alignment landed on other words: no span rather than a wrong one
             cue[a], cue[b] = span if span is not None else (None, None)
             if span is not None and text_key in cue:
                 # Whitespace may differ from the cleaned text: report the words as they stand.
                 cue[text_key] = original[span[0] : span[1]]
+
+
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def _words(text: str) -> str:
+    """A span's characters as cleaning may leave them: whitespace and invisible marks aside (the
+    cleaner collapses spaces and splits glued words: "dariIRNA" -> "dari IRNA")."""
+    return "".join(_INVISIBLE.sub("", text).split())
 
 
 class _Aligner:

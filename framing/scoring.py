@@ -234,10 +234,36 @@ class _Scorer:
 
     def __call__(self, job: _Job) -> _Done:
         ids, texts, rejects = self.screen.split(job)
-        frame, X = predict_texts(self.model, texts, self.explain)
+        try:
+            frame, X = predict_texts(self.model, texts, self.explain)
+        except Exception:  # noqa: BLE001 - one article the pipeline chokes on must not stop the run
+            frame, X, ids, failed = self._one_by_one(ids, texts)
+            rejects += [Reject(file=job.file, location="", id=rid, reason=f"scoring error: {why}") for rid, why in failed]
         frame.insert(0, "id", ids)
         drift = self.monitor.histogram(X) if self.monitor is not None and X is not None else None
         return _Done(job.number, frame, rejects, drift, job.skipped)
+
+
+    def _one_by_one(self, ids: list[str], texts: list[str]) -> tuple[pd.DataFrame, Any, list[str], list[tuple[str, str]]]:
+        """Score a chunk that failed as a whole article by article; return what failed and why."""
+        import pandas as pd
+        import scipy.sparse as sp
+
+        frames, matrices, kept, failed = [], [], [], []
+        for rid, text in zip(ids, texts):
+            try:
+                frame, X = predict_texts(self.model, [text], self.explain)
+            except Exception as exc:  # noqa: BLE001
+                failed.append((rid, f"{type(exc).__name__}: {exc}"[:500]))
+                continue
+            frames.append(frame)
+            matrices.append(X)
+            kept.append(rid)
+        if not frames:
+            frame, _ = predict_texts(self.model, [], self.explain)
+            return frame, None, [], failed
+        X = sp.vstack(matrices).tocsr() if all(m is not None for m in matrices) else None
+        return pd.concat(frames, ignore_index=True), X, kept, failed
 
 
 _WORKER: _Scorer | None = None
@@ -409,8 +435,9 @@ class _Partial:
         self.state["complete"] = True
         self._commit()
         if self.fmt == "parquet":
-            if not output.exists() or any(self.folder.glob("part-*.parquet")):
-                self._merge_parts(output)
+            # Always from the parts (kept until the folder goes): even with no rows, the file at
+            # the output path must be this run's, never an older one.
+            self._merge_parts(output)
         elif self.data.exists():
             os.replace(self.data, output)
         if self.rejects.exists():
@@ -720,18 +747,21 @@ def score(
             model, profile, uuid = _load(model_uri)
             classes = [str(c) for c in model.classes_]
         columns = ["id", "label", *(f"p_{c}" for c in classes), *(["evidence"] if explain else [])]
-        identity = {"version": STATE_VERSION, "format": fmt, "columns": columns, "model": model_uri, "model_uuid": uuid}
+        # The screen decides what is scored and what rejected: a resume must screen the same way.
+        screening = {k: v for k, v in _settings(scoring).items() if k in ("max_chars", "language_check", "min_indonesian_share", "language_min_words")}
+        identity = {"version": STATE_VERSION, "format": fmt, "columns": columns, "model": model_uri, "model_uuid": uuid, "screening": screening}
 
         monitor = DriftMonitor(profile, scoring.drift_features) if profile is not None else None
         done = IdSet()
         reject_keys: IdSet | None = None
         if resume and partial.exists():
             state = partial.reopen()
-            mismatch = [key for key in ("format", "columns", "model_uuid") if state.get(key) != identity[key]]
+            mismatch = [key for key in ("format", "columns", "model_uuid", "screening") if state.get(key, identity[key] if key == "screening" else None) != identity[key]]
             if mismatch:
                 raise FramingError(
                     f"{partial.folder} was written with other settings ({', '.join(mismatch)}: model {state.get('model')!r}, "
-                    f"columns {state.get('columns')}). Resume with the same --model and --explain, or delete the folder to start over."
+                    f"columns {state.get('columns')}, screening {state.get('screening')}). Resume with the same --model, --explain "
+                    "and scoring section, or delete the folder to start over."
                 )
             if state["complete"]:  # the previous run stopped while moving its files into place
                 partial.finish(output, rejects_path(output))

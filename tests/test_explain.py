@@ -17,6 +17,7 @@ from framing.calibration import CalibratedModel
 from framing.cli import app
 from framing.config import load_config
 from framing.demo import DEMO_CORPUS
+from framing.cues import CueFinder
 from framing.errors import FramingError
 from framing.explain import MAX_CUES, _ngram_cues, evidence, explain_text, locate, read_article, render_html, write_html
 from framing.pipeline import build_pipeline, feature_names
@@ -171,6 +172,11 @@ def test_evidence_uses_what_the_scorer_passes(model, corpus: pd.DataFrame) -> No
 def test_every_cue_span_slices_back_to_the_original_text(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
     texts = corpus["text"].tolist()
+    finder = CueFinder()
+    surfaces = {}
+    for text in texts:
+        found = finder.find(text)
+        surfaces[text] = {" ".join(h["text"].split()) for h in found["lexicon"]} | {" ".join(a["source"].split()) for a in found["attributions"]}
     located = unlocated = 0
     for text, items in zip(texts, evidence(pipeline, texts, 10)):
         for item in items:
@@ -182,6 +188,13 @@ def test_every_cue_span_slices_back_to_the_original_text(model, corpus: pd.DataF
                 assert text[cue["start"] : cue["end"]] == cue["text"]
                 if "cue_start" in cue and cue["cue_start"] is not None:
                     assert text[cue["cue_start"] : cue["cue_end"]] == cue["cue"]
+                # Independently of the alignment: the words at the span are the words found in
+                # the cleaned text (a lexicon hit, a source, an n-gram).
+                words = " ".join(text[cue["start"] : cue["end"]].split())
+                if item["kind"] == "ngram":
+                    assert words.lower() == item["feature"].split("__", 1)[1]
+                elif item["kind"] in ("lexicon", "attribution"):
+                    assert words in surfaces[text], (words, item["feature"])
     assert located > 100 and unlocated == 0
 
 

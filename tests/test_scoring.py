@@ -146,6 +146,27 @@ def test_bad_rows_land_in_rejects_with_reasons(store: str, tmp_path: Path) -> No
     assert summary.reject_counts == {"empty text": 1, "not Indonesian": 1, "too long": 1, "duplicate id": 1, "broken JSON": 1, "undecodable bytes": 1}
 
 
+def test_an_article_the_model_fails_on_is_rejected_and_the_rest_scored(store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import framing.scoring
+
+    real = framing.scoring.predict_texts
+
+    def fragile(model, texts, explain=0):  # noqa: ANN001, ANN202
+        if any("MELEDAK" in t for t in texts):
+            raise RuntimeError("extractor bug on this text")
+        return real(model, texts, explain)
+
+    monkeypatch.setattr(framing.scoring, "predict_texts", fragile)
+    rows = [{"id": f"a{k}", "text": INDONESIAN} for k in range(4)]
+    rows.insert(2, {"id": "bad", "text": INDONESIAN + " MELEDAK"})
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    summary = score(store, [str(source)], tmp_path / "out.jsonl", chunk_size=3)
+    assert [json.loads(line)["id"] for line in _lines(tmp_path / "out.jsonl")] == ["a0", "a1", "a2", "a3"]
+    rejects = [json.loads(line) for line in _lines(tmp_path / "out.rejects.jsonl")]
+    assert [(r["id"], r["reason"]) for r in rejects] == [("bad", "scoring error: RuntimeError: extractor bug on this text")]
+    assert summary.n_scored == 4 and summary.reject_counts == {"scoring error": 1}
+
+
 def test_the_cli_exits_0_with_rejects_and_counts_them_by_reason(store: str, tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": INDONESIAN}, {"id": "b", "text": ENGLISH}, {"id": "c", "text": ""}])
     result = CliRunner().invoke(app, ["score", "-m", store, "-i", str(source), "-o", str(tmp_path / "out.csv")])
@@ -264,12 +285,14 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(logged, store: 
     assert not partial.exists()
 
 
-def test_ctrl_c_keeps_the_partial_and_resume_finishes_it(logged, store: str, generated: Path, reference_run: Path, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("stop", "workers"), [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
+def test_ctrl_c_keeps_the_partial_and_resume_finishes_it(logged, store: str, generated: Path, reference_run: Path, tmp_path: Path, stop: int, workers: str) -> None:  # noqa: ANN001
+    """Ctrl-C, or SIGTERM from a scheduler: exit 130, the partial kept, --resume completes it."""
     output = tmp_path / "scores.jsonl"
     partial = tmp_path / ".scores.jsonl.partial"
-    process = _start(logged[0], store, generated, output)
+    process = _start(logged[0], store, generated, output, "--workers", workers)
     _wait_for_chunks(process, partial / "state.json", 2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr[-2000:]
     assert "Run the same command with --resume to go on" in stderr
@@ -324,6 +347,10 @@ def test_resume_refuses_another_model(logged, store: str, demo: pd.DataFrame, tm
         score(store, [str(source)], tmp_path / "out.jsonl", chunk_size=10, progress=stop)
     with pytest.raises(FramingError, match=r"was written with other settings \(model_uuid: model 'models:/scoring-profile/1'"):
         score(logged[2], [str(source)], tmp_path / "out.jsonl", resume=True)
+    # Another screen would reject (or score) rows the first part scored (or rejected).
+    stricter = load_config(ROOT / "configs" / "stance.yaml", ["scoring.max_chars=500"])
+    with pytest.raises(FramingError, match=r"was written with other settings \(screening: .*screening \{'max_chars': 100000,"):
+        score(store, [str(source)], tmp_path / "out.jsonl", config=stricter, resume=True)
 
 
 # -- drift ---------------------------------------------------------------------------------------
@@ -425,3 +452,12 @@ def test_spark_gives_the_local_labels(store: str, generated: Path, tmp_path: Pat
     assert len(a) == 300 and b["id"].tolist() == a["id"].tolist() and b["label"].tolist() == a["label"].tolist()
     assert (b["p_critical"] - a["p_critical"]).abs().max() < 1e-12
     assert spark.label_counts == local.label_counts
+
+
+def test_a_parquet_run_without_rows_replaces_an_older_output(store: str, tmp_path: Path) -> None:
+    output = tmp_path / "out.parquet"
+    score(store, [str(write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": INDONESIAN}]))], output)
+    assert pd.read_parquet(output)["id"].tolist() == ["a"]
+    summary = score(store, [str(write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": ENGLISH}]))], output)
+    assert summary.n_scored == 0 and summary.n_rejects == 1
+    assert pd.read_parquet(output)["id"].tolist() == []
