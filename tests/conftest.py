@@ -33,6 +33,26 @@ def mlflow_env(tracking_uri: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return tracking_uri
 
 
+@pytest.fixture(autouse=True)
+def _restore_tracking_uri():  # noqa: ANN202
+    """Tests that point MLflow at a private store must not leave it pointed there."""
+    import mlflow
+
+    before = mlflow.get_tracking_uri()
+    yield
+    mlflow.set_tracking_uri(before)
+
+
+def demo_slice(per_outlet: int = 10):  # noqa: ANN201 - pandas is imported lazily
+    """The first ``per_outlet`` articles of each outlet of the demo corpus (a DataFrame)."""
+    import pandas as pd
+
+    from framing.demo import DEMO_CORPUS
+
+    rows = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
+    return pd.DataFrame(rows).groupby("outlet", sort=True).head(per_outlet).reset_index(drop=True)
+
+
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
     """Write rows (dicts as JSON, strings verbatim) one per line."""
     with path.open("w", encoding="utf-8") as handle:

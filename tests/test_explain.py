@@ -6,17 +6,15 @@ import json
 import re
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SEEDS, needs_seeds, write_jsonl
+from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
 from typer.testing import CliRunner
 
 from framing.calibration import CalibratedModel
 from framing.cli import app
 from framing.config import load_config
-from framing.demo import DEMO_CORPUS
 from framing.cues import CueFinder
 from framing.errors import FramingError
 from framing.explain import MAX_CUES, _ngram_cues, evidence, explain_text, locate, read_article, render_html, write_html
@@ -47,17 +45,9 @@ ARTICLE = (
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _restore_tracking_uri():  # noqa: ANN202
-    before = mlflow.get_tracking_uri()
-    yield
-    mlflow.set_tracking_uri(before)
-
-
 @pytest.fixture(scope="module")
 def corpus() -> pd.DataFrame:
-    rows = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
-    return pd.DataFrame(rows).groupby("outlet", sort=True).head(10).reset_index(drop=True)
+    return demo_slice()
 
 
 @pytest.fixture(scope="module")

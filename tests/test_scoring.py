@@ -52,13 +52,6 @@ ENGLISH = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _restore_tracking_uri():  # noqa: ANN202
-    before = mlflow.get_tracking_uri()
-    yield
-    mlflow.set_tracking_uri(before)
-
-
 @pytest.fixture(scope="module")
 def demo() -> pd.DataFrame:
     return pd.read_json(DEMO_CORPUS, lines=True)

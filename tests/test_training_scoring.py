@@ -8,11 +8,10 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import ROOT, SEEDS, needs_seeds, write_jsonl
+from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
 from mlflow.tracking import MlflowClient
 
 from framing.config import load_config
-from framing.demo import DEMO_CORPUS
 from framing.errors import FramingError
 from framing.scoring import score
 from framing.training import code_version, train
@@ -29,18 +28,10 @@ SMALL_MODEL = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _restore_tracking_uri():  # noqa: ANN202
-    before = mlflow.get_tracking_uri()
-    yield
-    mlflow.set_tracking_uri(before)
-
-
 @pytest.fixture(scope="module")
 def slice_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ten articles per outlet of the demo corpus, plus two rows that must be rejected."""
-    rows = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
-    frame = pd.DataFrame(rows).groupby("outlet", sort=True).head(10)
+    frame = demo_slice()
     path = tmp_path_factory.mktemp("data") / "slice.jsonl"
     lines: list[dict | str] = frame.to_dict(orient="records")
     lines.insert(3, {"id": "empty-1", "text": "  ", "outlet": "X", "stance": "neutral"})

@@ -15,18 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-import mlflow
 import optuna
-import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, demo_slice, write_jsonl
 from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
 from framing import track
 from framing.config import load_config
-from framing.demo import DEMO_CORPUS
 from framing.errors import FramingError
 from framing.tuning import tune
 
@@ -49,18 +46,9 @@ SMALL = [
 WEAK = ["tune.space={model.min_child_samples: {int: [500, 1000]}}", "model.min_child_samples=500"]
 
 
-@pytest.fixture(autouse=True)
-def _restore_tracking_uri():  # noqa: ANN202
-    before = mlflow.get_tracking_uri()
-    yield
-    mlflow.set_tracking_uri(before)
-
-
 @pytest.fixture(scope="module")
 def data_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = [json.loads(line) for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
-    frame = pd.DataFrame(rows).groupby("outlet", sort=True).head(10)
-    return write_jsonl(tmp_path_factory.mktemp("data") / "slice.jsonl", frame.to_dict(orient="records"))
+    return write_jsonl(tmp_path_factory.mktemp("data") / "slice.jsonl", demo_slice().to_dict(orient="records"))
 
 
 def _config(data_path: Path, *extra: str):  # noqa: ANN202
