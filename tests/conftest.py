@@ -16,6 +16,16 @@ SEEDS = SHARED / "seeds"
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
 
+# A model that trains in a second or two on a slice of the demo corpus (one LightGBM thread).
+SMALL_MODEL = [
+    "model.n_estimators=20",
+    "model.min_child_samples=1",
+    "model.num_leaves=4",
+    "model.n_jobs=1",
+    "model.params={min_data_in_bin: 1}",
+    "features.word.max_features=3000",
+]
+
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not present")
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_MODEL as SHARED_SMALL_MODEL
 from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
 from typer.testing import CliRunner
 
@@ -22,15 +23,7 @@ from framing.pipeline import build_pipeline, feature_names
 from framing.track import load_pipeline
 from framing.training import train
 
-SMALL_MODEL = [
-    "model.n_estimators=20",
-    "model.min_child_samples=1",
-    "model.num_leaves=4",
-    "model.n_jobs=1",
-    "model.params={min_data_in_bin: 1}",
-    "features.word.max_features=3000",
-    "split.cv_folds=2",
-]
+SMALL_MODEL = [*SHARED_SMALL_MODEL, "split.cv_folds=2"]
 
 # Hand-written: a dateline, a "Baca juga" line repeating a cue of the body, a double space, an
 # outlet name masked in the body, and a byline/sign-off.

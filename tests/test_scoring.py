@@ -1,6 +1,6 @@
 """Batch scoring: screening and rejects, workers, crash and resume, drift, evidence, Spark.
 
-One small model (the SMALL_MODEL settings of test_training_scoring, fitted on the demo corpus) is
+One small model (conftest's SMALL_MODEL settings, fitted on the demo corpus) is
 logged once per module, with a drift reference profile, to an MLflow store under tmp.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, SMALL_MODEL, write_jsonl
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -31,14 +31,6 @@ from framing.errors import FramingError
 from framing.language import indonesian_share, indonesian_words
 from framing.scoring import Progress, ScoringInterrupted, count_rows, plain_progress, score
 
-SMALL_MODEL = [
-    "model.n_estimators=20",
-    "model.min_child_samples=1",
-    "model.num_leaves=4",
-    "model.n_jobs=1",
-    "model.params={min_data_in_bin: 1}",
-    "features.word.max_features=3000",
-]
 # Hand-written: one Indonesian article-length paragraph, one English.
 INDONESIAN = (
     "Menteri Luar Negeri Iran mengatakan bahwa kerja sama dengan Rusia akan diperluas tahun ini. "

@@ -8,6 +8,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
+from conftest import SMALL_MODEL as SHARED_SMALL_MODEL
 from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
 from mlflow.tracking import MlflowClient
 
@@ -16,16 +17,7 @@ from framing.errors import FramingError
 from framing.scoring import score
 from framing.training import code_version, train
 
-SMALL_MODEL = [
-    "model.n_estimators=20",
-    "model.min_child_samples=1",
-    "model.num_leaves=4",
-    "model.n_jobs=1",
-    "model.params={min_data_in_bin: 1}",
-    "features.char.max_features=3000",
-    "features.word.max_features=3000",
-    "split.cv_folds=2",
-]
+SMALL_MODEL = [*SHARED_SMALL_MODEL, "features.char.max_features=3000", "split.cv_folds=2"]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import ROOT, demo_slice, write_jsonl
+from conftest import ROOT, SMALL_MODEL, demo_slice, write_jsonl
 from mlflow.tracking import MlflowClient
 from optuna.trial import TrialState
 
@@ -28,12 +28,7 @@ from framing.errors import FramingError
 from framing.tuning import tune
 
 SMALL = [
-    "model.n_estimators=20",
-    "model.min_child_samples=1",
-    "model.num_leaves=4",
-    "model.n_jobs=1",
-    "model.params={min_data_in_bin: 1}",
-    "features.word.max_features=3000",
+    *SMALL_MODEL,
     "split.cv_folds=3",
     "evaluation.bootstrap=0",
     "evaluation.leakage_probe=false",
