@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -1167,12 +1167,13 @@ _LEADING_BOUNDARY = re.compile(r"\(\?-i:\\b([A-Za-z])(?![?*+{])(?=[^|()]*\))")
 _CASED_WORD = re.compile(r"\(\?-i:([A-Za-z])([A-Za-z]*)\)(?![?*+{])")
 
 
-def _group_end(source: str, start: int) -> int:
-    """The index just past the group that opens at ``source[start]`` ("("), or -1."""
-    depth = 0
+def _syntax(source: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, str]]:
+    """Index and character of each regex-syntax character of ``source[start:stop]``: escapes and
+    character classes (where "(", ")" and "|" are literal) are stepped over."""
+    stop = len(source) if stop is None else stop
     k = start
     in_class = False
-    while k < len(source):
+    while k < stop:
         ch = source[k]
         if ch == "\\":
             k += 2
@@ -1184,39 +1185,35 @@ def _group_end(source: str, start: int) -> int:
             k += 1 + (source[k + 1 : k + 2] == "^")
             k += source[k : k + 1] == "]"  # a "]" first in a class is a character
             continue
-        elif ch == "(":
+        else:
+            yield k, ch
+        k += 1
+
+
+def _group_end(source: str, start: int) -> int:
+    """The index just past the group that opens at ``source[start]`` ("("), or -1."""
+    depth = 0
+    for k, ch in _syntax(source, start):
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
                 return k + 1
-        k += 1
     return -1
 
 
 def _alternatives(group: str) -> list[str]:
     """The top-level alternatives inside ``group`` ("(?:A|B)" -> ["A", "B"])."""
-    out, depth, k, begin, in_class = [], 0, 3, 3, False
-    while k < len(group) - 1:
-        ch = group[k]
-        if ch == "\\":
-            k += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            k += 1 + (group[k + 1 : k + 2] == "^")
-            k += group[k : k + 1] == "]"
-            continue
-        elif ch == "(":
+    out, depth, begin = [], 0, 3
+    for k, ch in _syntax(group, 3, len(group) - 1):
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
             out.append(group[begin:k])
             begin = k + 1
-        k += 1
     out.append(group[begin : len(group) - 1])
     return out
 
