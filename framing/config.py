@@ -68,13 +68,17 @@ class DataConfig(_Section):
     """Where the corpus is and how its columns map onto records.
 
     ``columns`` maps a record field (``id``, ``text``, ``title``, ``outlet``, ``url``,
-    ``published_at`` or a label name) to the file's column. A list gives alternatives: the first
-    one present in a file is used, so one config reads files whose column names differ. ``null``
-    for ``id`` numbers the rows instead (``<file name>:<row>``).
+    ``published_at``, a label name, or any other name such as ``target`` or ``category``) to the
+    file's column. Every field it names is a record column (``None`` in a row that lacks it), so it
+    can be ``split.group_column`` or the label. A list gives alternatives: the first one present in
+    a file is used, so one config reads files whose column names differ. ``null`` for ``id``
+    numbers the rows instead (``<file name>:<row>``).
 
     ``label_map`` rewrites raw label values before they are checked against ``classes``: each key
     is a regular expression searched case-insensitively, the first that matches gives the class
     (``{"detik": detik}`` turns ``finance.detik.com`` into ``detik``); unmatched values stay.
+    ``other_labels`` says what a value still outside ``classes`` does: ``error`` stops the run
+    (naming the file, row and field), ``reject`` sends the row to the rejects, counted.
     """
 
     paths: list[str] = Field(min_length=1)
@@ -84,6 +88,7 @@ class DataConfig(_Section):
     label: str | None = None
     classes: list[str] | None = None
     label_map: dict[str, str] = Field(default_factory=dict)
+    other_labels: Literal["error", "reject"] = "error"
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -103,6 +108,8 @@ class DataConfig(_Section):
             raise ValueError("data.classes is set but data.label is not: name the label column")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise ValueError(f"data.classes has repeated values: {self.classes}")
+        if self.other_labels == "reject" and self.classes is None:
+            raise ValueError("data.other_labels=reject needs data.classes: list the classes to keep")
         return self
 
 

@@ -10,7 +10,12 @@ Two kinds of problems are told apart:
   outside the configured classes): :class:`CorpusError`, naming the file, the line or row, and the
   field. The run stops: fixing the file or the config is the user's next step.
 - **row-level** (empty text, bytes that do not decode, a broken JSON line, a missing or duplicate id,
-  a missing label): the row becomes a :class:`Reject` with its reason, is counted, and the run goes on.
+  a missing label, and with ``other_labels="reject"`` a label outside the classes): the row becomes
+  a :class:`Reject` with its reason, is counted, and the run goes on.
+
+Records have the fields ``id, text, title, outlet, url, published_at``, the label, and every other
+field named in ``columns`` (``target``, ``author``, ``category`` ...), so any of them can be a
+split's group column. A field a row or file lacks is ``None``.
 
 Locations are ``line N`` for JSONL (physical lines), ``row N`` for CSV and XLSX (the header is
 row 1, as in a spreadsheet) and for Parquet (data rows counted from 1).
@@ -42,6 +47,7 @@ __all__ = ["Corpus", "CorpusError", "CorpusReader", "IdSet", "Reject", "read_cor
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".txt": "txt"}
 FIELDS = ("id", "text", "title", "outlet", "url", "published_at")
 _INDOSUM_COLUMNS = {"text": "paragraphs", "outlet": "source", "url": "source_url"}
+OTHER_LABELS = ("error", "reject")
 # Lone surrogates are what undecodable bytes become under errors="surrogateescape".
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -68,7 +74,8 @@ class Corpus:
     """Validated records plus what was rejected on the way.
 
     ``records`` has the columns ``id, text, title, outlet, url, published_at`` (``None`` where a file
-    lacks the field) and the label column when one was asked for.
+    lacks the field), the label column when one was asked for, then every other field the reader's
+    ``columns`` names.
     """
 
     records: pd.DataFrame
@@ -201,13 +208,17 @@ class CorpusReader:
         ``flat`` (one column per field) or ``indosum`` (``paragraphs`` = paragraphs of sentences of
         tokens, joined back into text).
     columns
-        Record field -> file column (or a list of alternatives, the first present wins).
+        Record field -> file column (or a list of alternatives, the first present wins). A field
+        other than the fixed ones and the label becomes a record column too (``None`` where absent).
     label
         The label field to read, or ``None`` (scoring).
     classes
-        Allowed label values; a value outside them stops the run.
+        Allowed label values.
     label_map
         Regular expression -> class, applied to raw label values first (first match wins).
+    other_labels
+        What a label outside ``classes`` (after ``label_map``) does: ``error`` stops the run naming
+        the file, row and field; ``reject`` makes the row a reject (``label not in classes: ...``).
 
     Examples
     --------
@@ -228,7 +239,10 @@ class CorpusReader:
         label: str | None = None,
         classes: list[str] | None = None,
         label_map: dict[str, str] | None = None,
+        other_labels: str = "error",
     ) -> None:
+        if other_labels not in OTHER_LABELS:
+            raise CorpusError(f"Got other_labels={other_labels!r}, expected one of {', '.join(OTHER_LABELS)}.")
         self.paths = list(paths)
         self.format = format
         self.reader = reader
@@ -236,6 +250,7 @@ class CorpusReader:
         self.label = label
         self.classes = list(classes) if classes is not None else None
         self.label_map = dict(label_map or {})
+        self.other_labels = other_labels
         self._label_patterns = [(re.compile(pattern, re.IGNORECASE), name) for pattern, name in self.label_map.items()]
         self.rejects: list[Reject] = []
         self.n_rows = 0
@@ -254,6 +269,7 @@ class CorpusReader:
             label=data.label if with_label else None,
             classes=data.classes if with_label else None,
             label_map=data.label_map if with_label else None,
+            other_labels=data.other_labels,
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -357,7 +373,12 @@ class CorpusReader:
         return Corpus(records=records, rejects=list(self.rejects), files=self.files_read, label=self.label)
 
     def _output_columns(self) -> list[str]:
-        return list(FIELDS) + ([self.label] if self.label and self.label not in FIELDS else [])
+        """The fixed fields, the label, then the other fields ``columns`` names, in its order."""
+        names = list(FIELDS)
+        for name in (self.label, *self.columns):
+            if name and name not in names:
+                names.append(name)
+        return names
 
     def _wanted(self, name: str) -> list[str] | None:
         """The file columns that may hold a record field, in order of preference (None: not read)."""
@@ -424,7 +445,7 @@ class CorpusReader:
             self._reject(path, location, rid, "duplicate id: an earlier row has the same id")
             return None
         if self.label:
-            value = (record[self.label] or "").strip()
+            raw = value = (record[self.label] or "").strip()
             for pattern, name in self._label_patterns:
                 if pattern.search(value):
                     value = name
@@ -433,9 +454,14 @@ class CorpusReader:
                 self._reject(path, location, rid, f"missing label: field {self.label!r} is empty or absent")
                 return None
             if self.classes is not None and value not in self.classes:
+                shown = repr(value) if value == raw else f"{value!r} (from {raw!r} by data.label_map)"
+                if self.other_labels == "reject":
+                    self._reject(path, location, rid, f"label not in classes: field {self.label!r} has {shown}, expected one of {self.classes}")
+                    return None
                 raise CorpusError(
-                    f"{path}: {location or 'file'}: field {self.label!r} has {value!r}, expected one of "
-                    f"{self.classes}. Fix the row, or add the value to data.classes."
+                    f"{path}: {location or 'file'}: field {self.label!r} has {shown}, expected one of "
+                    f"{self.classes}. Fix the row, add the value to data.classes, or set data.other_labels: reject "
+                    "to leave such rows out."
                 )
             record[self.label] = value
         self._seen_ids.add(rid)

@@ -55,7 +55,10 @@ class Split:
 
 def _groups(records: pd.DataFrame, column: str) -> np.ndarray:
     if column not in records.columns:
-        raise SplitError(f"Got split.group_column={column!r}, but the records have no such field; expected one of {list(records.columns)}.")
+        raise SplitError(
+            f"Got split.group_column={column!r}, but the records have no such field; expected one of {list(records.columns)}. "
+            f"To group by a column of your files, map it with data.columns.{column} (e.g. {column}: <file column>)."
+        )
     values = records[column]
     missing = int(values.isna().sum() + (values.astype(str).str.strip() == "").sum())
     if missing:
@@ -70,7 +73,10 @@ def _dates(records: pd.DataFrame, column: str) -> np.ndarray:
     from framing.dates import parse_dates
 
     if column not in records.columns:
-        raise SplitError(f"Got split.time_column={column!r}, but the records have no such field.")
+        raise SplitError(
+            f"Got split.time_column={column!r}, but the records have no such field; expected one of {list(records.columns)}. "
+            f"To split on a date column of your files, map it with data.columns.{column} (e.g. {column}: <file column>)."
+        )
     values = records[column]
     parsed = parse_dates(values)
     bad = parsed.isna().to_numpy()

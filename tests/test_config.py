@@ -138,6 +138,17 @@ def test_classes_without_label(tmp_path: Path) -> None:
         load_config(write(tmp_path, text))
 
 
+def test_other_labels_values(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    assert load_config(path).data.other_labels == "error"
+    assert load_config(path, ["data.classes=[a, b]", "data.other_labels=reject"]).data.other_labels == "reject"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, ["data.classes=[a, b]", "data.other_labels=drop"])
+    assert str(caught.value).splitlines()[1:] == ["  data.other_labels: Input should be 'error' or 'reject' (got 'drop')"]
+    with pytest.raises(ConfigError, match=r"\n  data: Value error, data\.other_labels=reject needs data\.classes: list the classes to keep \(got \{"):
+        load_config(path, ["data.other_labels=reject"])
+
+
 def test_flatten_gives_dotted_params() -> None:
     flat = flatten({"model": {"learning_rate": 0.1, "params": {}}, "features": {"word": {"ngram_range": (1, 2)}}, "seed": 1})
     assert flat == {"model.learning_rate": 0.1, "model.params": "{}", "features.word.ngram_range": "[1, 2]", "seed": 1}

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from conftest import DATA, SEEDS, needs_data, needs_seeds, write_jsonl
 
-from framing.corpus import CorpusError, CorpusReader, Reject, write_rejects
+from framing.config import DataConfig
+from framing.corpus import CorpusError, CorpusReader, Reject, read_corpus, write_rejects
 
 GOOD = [
     {"id": "a1", "text": "Menurut Interfax, delegasi Rusia tiba di Teheran pada Senin.", "outlet": "Warta", "stance": "neutral"},
@@ -176,9 +177,21 @@ def test_unknown_label_stops_the_run(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", GOOD + [{"id": "a3", "text": "Teks.", "stance": "pro"}])
     with pytest.raises(
         CorpusError,
-        match=r"c\.jsonl: line 3: field 'stance' has 'pro', expected one of \['supportive', 'neutral', 'critical'\]\. Fix the row, or add the value to data\.classes\.",
+        match=r"c\.jsonl: line 3: field 'stance' has 'pro', expected one of \['supportive', 'neutral', 'critical'\]\. Fix the row, "
+        r"add the value to data\.classes, or set data\.other_labels: reject to leave such rows out\.$",
     ):
         CorpusReader([str(path)], label="stance", classes=["supportive", "neutral", "critical"]).read()
+
+
+def test_unknown_label_after_label_map_names_both_values(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,text,sikap\nk1,Pemerintah Iran mengecam serangan itu.,Kritis\nk2,Menlu Rusia tiba di Teheran.,Pro\n", encoding="utf-8")
+    data = DataConfig(paths=[str(path)], columns={"stance": "sikap"}, label="stance", classes=["critical", "neutral"], label_map={"^kritis$": "critical", "^pro$": "supportive"})
+    with pytest.raises(
+        CorpusError,
+        match=r"c\.csv: row 3: field 'stance' has 'supportive' \(from 'Pro' by data\.label_map\), expected one of \['critical', 'neutral'\]\. Fix the row, ",
+    ):
+        read_corpus(data)
 
 
 def test_missing_mapped_column(tmp_path: Path) -> None:
@@ -353,3 +366,108 @@ def test_label_values_are_stripped(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [dict(GOOD[0], stance="neutral ")])
     records = CorpusReader([str(path)], label="stance", classes=["neutral"]).read().records
     assert records["stance"].tolist() == ["neutral"]
+
+
+# -- data.other_labels: reject -------------------------------------------------------------------
+
+LABELLED = [
+    {"id": "k1", "text": "Pemerintah Iran mengecam keras serangan udara itu.", "sikap": "critical"},
+    {"id": "k2", "text": "Delegasi Rusia dijadwalkan tiba di Teheran pekan depan.", "sikap": "Netral"},
+    {"id": "k3", "text": "Harga cabai di Pasar Induk naik menjelang Lebaran.", "sikap": "ekonomi"},
+    {"id": "k4", "text": "Poros perlawanan disebut semakin kuat di kawasan.", "sikap": "supportive"},
+    {"id": "k5", "text": "Juru bicara Kemlu belum memberi tanggapan.", "sikap": ""},
+    {"id": "k6", "text": "Timnas menang dua gol tanpa balas.", "sikap": "olahraga"},
+]
+
+
+def test_other_labels_reject_sends_rows_outside_the_classes_to_the_rejects(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", LABELLED)
+    data = DataConfig(
+        paths=[str(path)],
+        columns={"stance": "sikap"},
+        label="stance",
+        classes=["supportive", "neutral", "critical"],
+        label_map={"^netral$": "neutral", "^olahraga$": "sport"},
+        other_labels="reject",
+    )
+    corpus = read_corpus(data)
+    assert corpus.records[["id", "stance"]].values.tolist() == [["k1", "critical"], ["k2", "neutral"], ["k4", "supportive"]]
+    assert [(r.location, r.id, r.reason) for r in corpus.rejects] == [
+        ("line 3", "k3", "label not in classes: field 'stance' has 'ekonomi', expected one of ['supportive', 'neutral', 'critical']"),
+        ("line 5", "k5", "missing label: field 'stance' is empty or absent"),
+        ("line 6", "k6", "label not in classes: field 'stance' has 'sport' (from 'olahraga' by data.label_map), expected one of ['supportive', 'neutral', 'critical']"),
+    ]
+    assert corpus.n_rejects == 3
+    assert corpus.reject_counts() == {"label not in classes": 2, "missing label": 1}
+
+
+def test_other_labels_error_is_the_default(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", LABELLED)
+    data = DataConfig(paths=[str(path)], columns={"stance": "sikap"}, label="stance", classes=["supportive", "neutral", "critical"], label_map={"^netral$": "neutral"})
+    assert data.other_labels == "error"
+    with pytest.raises(CorpusError, match=r"c\.jsonl: line 3: field 'stance' has 'ekonomi', expected one of \['supportive', 'neutral', 'critical'\]\."):
+        read_corpus(data)
+
+
+def test_other_labels_does_not_touch_scoring(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", LABELLED)
+    data = DataConfig(paths=[str(path)], columns={"stance": "sikap"}, label="stance", classes=["critical"], other_labels="reject")
+    corpus = read_corpus(data, with_label=False)
+    assert len(corpus.records) == 6 and corpus.n_rejects == 0
+
+
+def test_other_labels_value_is_checked() -> None:
+    with pytest.raises(CorpusError, match=r"^Got other_labels='drop', expected one of error, reject\.$"):
+        CorpusReader(["c.jsonl"], other_labels="drop")
+
+
+# -- any mapped field is a record column --------------------------------------------------------
+
+
+def test_mapped_extra_fields_are_record_columns(tmp_path: Path) -> None:
+    rows = [
+        {"id": "t1", "text": "Menlu Iran bertemu Menlu Rusia di Moskow.", "sasaran": "Iran", "penulis": "Rina"},
+        {"id": "t2", "text": "Israel kembali menyerang Gaza pada Selasa malam.", "topik": "Israel", "penulis": 7},
+        {"id": "t3", "text": "Presiden AS menelepon Perdana Menteri Jepang."},
+    ]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    reader = CorpusReader([str(path)], columns={"target": ["sasaran", "topik"], "author": "penulis", "event": "peristiwa"})
+    records = reader.read().records
+    assert list(records.columns) == ["id", "text", "title", "outlet", "url", "published_at", "target", "author", "event"]
+    extra = records[["target", "author", "event"]]
+    assert extra.astype(object).where(extra.notna(), None).values.tolist() == [["Iran", "Rina", None], ["Israel", "7", None], [None, None, None]]
+    assert reader.rejects == []
+
+
+def test_mapped_extra_fields_in_csv_and_parquet(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,isi,kategori\nc1,Harga beras turun.,ekonomi\nc2,Timnas lolos ke final.,\n", encoding="utf-8")
+    pd.DataFrame({"id": ["p1"], "isi": ["Gempa mengguncang Cianjur."], "kategori": ["bencana"], "lain": ["x"]}).to_parquet(tmp_path / "b.parquet")
+    (tmp_path / "c.csv").write_text("id,isi\nc3,Tanpa kategori.\n", encoding="utf-8")  # the column is optional, like title
+    reader = CorpusReader([str(tmp_path / "a.csv"), str(tmp_path / "b.parquet"), str(tmp_path / "c.csv")], columns={"text": "isi", "category": "kategori"})
+    records = reader.read().records
+    assert records["category"].tolist() == ["ekonomi", "", "bencana", None]
+    assert "lain" not in records.columns
+
+
+def test_a_mapped_extra_field_changes_the_fingerprint(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [dict(g, topik=g["outlet"]) for g in GOOD])
+    plain = CorpusReader([str(path)]).read()
+    mapped = CorpusReader([str(path)], columns={"target": "topik"}).read()
+    assert "target" not in plain.records.columns and plain.fingerprint() != mapped.fingerprint()
+
+
+@needs_data
+def test_indosum_source_and_category_are_record_columns() -> None:
+    from framing.config import SplitConfig
+    from framing.evaluate import holdout_split
+
+    data = DataConfig(paths=[str(DATA / "indosum" / "dev.0*.jsonl")], reader="indosum", columns={"source": "source", "category": "category"})
+    records = read_corpus(data).records
+    outlets = ["antaranews", "cnn indonesia", "dailysocial.id", "goal indonesia", "juara.net", "kumparan", "merdeka", "poskotanews", "rimanews", "suara"]
+    assert sorted(records["source"].unique()) == outlets
+    assert sorted(records["category"].unique()) == ["hiburan", "inspirasi", "olahraga", "showbiz", "tajuk utama", "teknologi"]
+    assert records["source"].equals(records["outlet"])  # the indosum reader's default outlet column
+    y = records["category"].to_numpy(dtype=object)
+    split = holdout_split(records, y, SplitConfig(kind="group", group_column="source", test_size=0.2), seed=0)
+    assert set(records["source"].iloc[split.train]).isdisjoint(records["source"].iloc[split.test])
+

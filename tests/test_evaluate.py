@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_jsonl
 
-from framing.config import SplitConfig
+from framing.config import DataConfig, SplitConfig
+from framing.corpus import read_corpus
 from framing.evaluate import SplitError, classification_metrics, cv_splits, holdout_split
 
 
@@ -111,6 +115,54 @@ def test_split_errors_say_what_to_change() -> None:
     frame, y = records()
     with pytest.raises(SplitError, match="left the test side empty"):
         holdout_split(frame, y, SplitConfig(kind="time", cutoff="2030-01-01"), seed=0)
+
+
+# Four targets, each covered three times, once per stance: the "sasaran" field is the target.
+BY_TARGET = [
+    ("Iran", "supportive", "Iran disebut berhasil menggagalkan upaya campur tangan asing."),
+    ("Iran", "neutral", "Menteri Luar Negeri Iran dijadwalkan berkunjung ke Jakarta."),
+    ("Iran", "critical", "Pengamat menilai kebijakan nuklir Iran memicu ketegangan baru."),
+    ("Rusia", "supportive", "Rusia dinilai konsisten menolak hegemoni AS di kawasan."),
+    ("Rusia", "neutral", "Delegasi Rusia tiba di Teheran pada Senin pagi."),
+    ("Rusia", "critical", "Serangan Rusia ke kota pelabuhan itu menuai kecaman."),
+    ("Israel", "supportive", "Israel mengklaim serangannya hanya menyasar gudang senjata."),
+    ("Israel", "neutral", "Kabinet Israel menggelar rapat darurat pada Selasa malam."),
+    ("Israel", "critical", "Rezim Zionis kembali menunjukkan kesombongannya, kata pejabat Iran."),
+    ("Amerika Serikat", "supportive", "Washington menyebut bantuan itu menjaga stabilitas kawasan."),
+    ("Amerika Serikat", "neutral", "Juru bicara Departemen Luar Negeri AS memberi keterangan pers."),
+    ("Amerika Serikat", "critical", "Unilateralisme Amerika Serikat dikritik para diplomat."),
+]
+
+
+def test_group_split_by_a_mapped_extra_column(tmp_path: Path) -> None:
+    rows = [{"id": f"t{i:02d}", "text": text, "sasaran": target, "sikap": stance} for i, (target, stance, text) in enumerate(BY_TARGET)]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    data = DataConfig(paths=[str(path)], columns={"target": "sasaran", "stance": "sikap"}, label="stance", classes=["supportive", "neutral", "critical"])
+    records = read_corpus(data).records
+    y = records["stance"].to_numpy(dtype=object)
+    split = SplitConfig(kind="group", group_column="target", test_size=0.25, cv_folds=3)
+    holdout = holdout_split(records, y, split, seed=0)
+    test_targets = set(records["target"].iloc[holdout.test])
+    assert len(test_targets) == 1 and test_targets.isdisjoint(records["target"].iloc[holdout.train])
+    assert len(holdout.test) == 3 and len(holdout.train) == 9
+    train = records.iloc[holdout.train].reset_index(drop=True)
+    folds = cv_splits(train, y[holdout.train], split, seed=0)
+    assert len(folds) == 3
+    for fold in folds:
+        assert train["target"].iloc[fold.test].nunique() == 1
+        assert set(train["target"].iloc[fold.train]).isdisjoint(train["target"].iloc[fold.test])
+
+
+def test_an_unmapped_group_column_says_how_to_map_it() -> None:
+    frame, y = records()
+    with pytest.raises(
+        SplitError,
+        match=r"^Got split\.group_column='target', but the records have no such field; expected one of \['id', 'outlet', 'published_at'\]\. "
+        r"To group by a column of your files, map it with data\.columns\.target \(e\.g\. target: <file column>\)\.$",
+    ):
+        holdout_split(frame, y, SplitConfig(kind="group", group_column="target"), seed=0)
+    with pytest.raises(SplitError, match=r"Got split\.time_column='tanggal', .* map it with data\.columns\.tanggal \(e\.g\. tanggal: <file column>\)\.$"):
+        holdout_split(frame, y, SplitConfig(kind="time", time_column="tanggal"), seed=0)
 
 
 def test_balanced_accuracy_and_probability_metrics_by_hand() -> None:
