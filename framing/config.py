@@ -37,6 +37,7 @@ __all__ = [
     "ScoringConfig",
     "SearchDimension",
     "SplitConfig",
+    "TextScoresConfig",
     "TfidfConfig",
     "TrackingConfig",
     "TuneConfig",
@@ -168,12 +169,40 @@ class StyleConfig(_Section):
     cleaning_counts: bool = True
 
 
-class FeaturesConfig(_Section):
-    """Feature families, each a named step of the pipeline's ``features`` union."""
+class TextScoresConfig(_Section):
+    """Arguments of :class:`framing.features.text_scores.TextScoreFeatures`: linear n-gram models
+    whose out-of-fold class probabilities are LightGBM columns (inner folds grouped like the split)."""
 
-    word: TfidfConfig = Field(default_factory=lambda: TfidfConfig(analyzer="word", ngram_range=(1, 2)))
+    enabled: bool = True
+    views: list[Literal["word", "char"]] = Field(default_factory=lambda: ["word", "char"], min_length=1)
+    word_ngram_range: tuple[int, int] = (1, 2)
+    char_ngram_range: tuple[int, int] = (2, 5)
+    min_df: int = Field(default=2, ge=1)
+    max_features: int | None = Field(default=100_000, gt=0)
+    C: float = Field(default=10.0, gt=0)
+    inner_folds: int = Field(default=5, ge=2)
+    title: bool = True
+
+    @field_validator("word_ngram_range", "char_ngram_range")
+    @classmethod
+    def _ordered_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if not 1 <= low <= high:
+            raise ValueError(f"expected 1 <= low <= high, got {list(value)}")
+        return value
+
+
+class FeaturesConfig(_Section):
+    """Feature families, each a named step of the pipeline's ``features`` union.
+
+    The default design: stacked text scores (``text_scores``) beside the domain features; raw
+    TF-IDF columns (``word``, ``char``) are an option, off unless enabled.
+    """
+
+    text_scores: TextScoresConfig = Field(default_factory=TextScoresConfig)
+    word: TfidfConfig = Field(default_factory=lambda: TfidfConfig(enabled=False, analyzer="word", ngram_range=(1, 2)))
     char: TfidfConfig = Field(
-        default_factory=lambda: TfidfConfig(analyzer="char_wb", ngram_range=(2, 5), max_features=100_000)
+        default_factory=lambda: TfidfConfig(enabled=False, analyzer="char_wb", ngram_range=(2, 5), max_features=100_000)
     )
     lexicon: LexiconConfig = Field(default_factory=LexiconConfig)
     attribution: AttributionConfig = Field(default_factory=AttributionConfig)

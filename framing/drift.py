@@ -60,7 +60,9 @@ def _bin(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return index
 
 
-def reference_profile(pipeline: Any, texts: list[str], top: int, *, bins: int = 10, max_texts: int = 5_000, seed: int = 0) -> dict[str, Any]:
+def reference_profile(
+    pipeline: Any, texts: list[str], top: int, *, bins: int = 10, max_texts: int = 5_000, seed: int = 0, matrix: Any = None
+) -> dict[str, Any]:
     """Bin the model's ``top`` features by gain on the training texts, for drift checks when scoring.
 
     Parameters
@@ -77,6 +79,9 @@ def reference_profile(pipeline: Any, texts: list[str], top: int, *, bins: int = 
         Profile a random sample of at most this many texts (the bins need a few thousand).
     seed
         Seed of that sample.
+    matrix
+        The model's input matrix of ``texts`` as it was trained (out-of-fold text scores), instead
+        of transforming ``texts`` again (which would give in-sample scores on the training rows).
 
     Returns
     -------
@@ -106,7 +111,10 @@ def reference_profile(pipeline: Any, texts: list[str], top: int, *, bins: int = 
     if len(texts) > max_texts:
         keep = np.sort(np.random.default_rng(seed).choice(len(texts), size=max_texts, replace=False))
         texts = [texts[i] for i in keep]
-    values = _columns(feature_matrix(pipeline, texts), order) if order else np.zeros((len(texts), 0))
+        matrix = matrix[keep] if matrix is not None else None
+    if matrix is None:
+        matrix = feature_matrix(pipeline, texts) if order else None
+    values = _columns(matrix, order) if order else np.zeros((len(texts), 0))
     quantiles = np.linspace(0, 1, bins + 1)[1:-1]
     features = []
     for k, column in enumerate(order):

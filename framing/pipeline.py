@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from framing.config import CleanConfig, Config, FeaturesConfig, ModelConfig, TfidfConfig
+    from framing.config import CleanConfig, Config, FeaturesConfig, ModelConfig, SplitConfig, TfidfConfig
 
-__all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "lightgbm_params"]
+__all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "fit_pipeline", "lightgbm_params", "predict_proba", "stack_groups"]
 
 _DOUBLE_PREFIX = re.compile(r"^(\w+?)__\1__")
 
@@ -36,7 +36,7 @@ def _tfidf(section: TfidfConfig) -> Any:
     )
 
 
-def build_family(features: FeaturesConfig, name: str) -> Any:
+def build_family(features: FeaturesConfig, name: str, seed: int = 0) -> Any:
     """The unfitted transformer of one feature family, or ``"drop"`` when it is disabled."""
     section = getattr(features, name)
     if not section.enabled:
@@ -44,6 +44,10 @@ def build_family(features: FeaturesConfig, name: str) -> Any:
     arguments = section.model_dump(exclude={"enabled"})
     if name in ("word", "char"):
         return _tfidf(section)
+    if name == "text_scores":
+        from framing.features.text_scores import TextScoreFeatures
+
+        return TextScoreFeatures(**arguments, seed=seed)
     if name == "lexicon":
         from framing.features.lexicon import LexiconFeatures
 
@@ -102,7 +106,7 @@ def build_pipeline(config: Config) -> Pipeline:
     from lightgbm import LGBMClassifier
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    families = [(name, build_family(config.features, name)) for name in type(config.features).model_fields]
+    families = [(name, build_family(config.features, name, config.seed)) for name in type(config.features).model_fields]
     steps: list[tuple[str, Any]] = []
     cleaner = build_cleaner(config.clean)
     if cleaner is not None:
@@ -110,6 +114,70 @@ def build_pipeline(config: Config) -> Pipeline:
     steps.append(("features", FeatureUnion(families)))
     steps.append(("model", LGBMClassifier(**lightgbm_params(config.model, config.seed))))
     return Pipeline(steps)
+
+
+def stack_groups(records: Any, split: SplitConfig, folds: int) -> Any:
+    """The groups that keep the stacked text scores honest: what the outer split holds apart.
+
+    ``group`` split: the group column (an outlet's other articles never score it); ``time`` split:
+    ``folds`` consecutive blocks of publication dates; ``random``: none (stratified inner folds).
+    """
+    import numpy as np
+
+    if split.kind == "group" and split.group_column in records:
+        return records[split.group_column].fillna("(none)").astype(str).to_numpy()
+    if split.kind == "time" and split.time_column in records:
+        from framing.dates import parse_dates
+
+        dates = parse_dates(records[split.time_column]).to_numpy(dtype="datetime64[ns]")
+        order = np.argsort(dates, kind="stable")
+        blocks = np.empty(len(order), dtype=int)
+        for number, block in enumerate(np.array_split(order, max(2, min(folds, len(order))))):
+            blocks[block] = number
+        return blocks
+    return None
+
+
+def fit_pipeline(pipeline: Pipeline, texts: Any, y: Any, *, groups: Any = None, cleaned: Any = None) -> Any:
+    """Fit ``pipeline`` on ``texts`` and return the matrix its model was trained on.
+
+    ``groups`` reaches the families that ask for it (the stacked text scores, whose inner folds
+    follow them) through scikit-learn's metadata routing; every other step is fitted as usual.
+    The returned matrix holds the *out-of-fold* text scores, the ones LightGBM saw.
+
+    ``cleaned`` is ``texts`` already through this pipeline's ``clean`` step (a run cleans each
+    article once): the cleaner is then fitted without data (it learns nothing from it) and the
+    other steps on ``cleaned``.
+    """
+    from sklearn import config_context
+
+    union = pipeline.named_steps["features"]
+    routed = groups is not None and any(name == "text_scores" and est != "drop" for name, est in union.transformer_list)
+    head = pipeline[:-1]
+    if cleaned is not None and "clean" in pipeline.named_steps:
+        pipeline.named_steps["clean"].fit([])
+        head, texts = pipeline[1:-1], cleaned
+    if routed:
+        with config_context(enable_metadata_routing=True):
+            X = head.fit_transform(texts, y, groups=groups)
+    else:
+        X = head.fit_transform(texts, y)
+    pipeline.steps[-1][1].fit(X, y)
+    return X
+
+
+def predict_proba(model: Any, texts: Any, cleaned: Any = None) -> Any:
+    """``model.predict_proba(texts)``; with ``cleaned`` (the texts through the model's own
+    ``clean`` step), the cleaning is not repeated. ``model`` may be a calibrated wrapper."""
+    inner = getattr(model, "pipeline", model)
+    if cleaned is None or "clean" not in inner.named_steps:
+        return model.predict_proba(texts)
+    proba = inner[1:].predict_proba(cleaned)
+    if inner is model:
+        return proba
+    from framing.calibration import apply_calibrators
+
+    return apply_calibrators(model.calibrators, proba, model.method)
 
 
 def feature_names(pipeline: Pipeline) -> list[str]:

@@ -68,26 +68,36 @@ def _texts(records: pd.DataFrame, rows: np.ndarray | None = None) -> list[str]:
     return column.tolist()
 
 
-def _deduplicate(records: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _clean(records: pd.DataFrame, config: Config) -> list[Any] | None:
+    """Every article through the config's cleaner, once per run (``None`` when cleaning is off).
+
+    The cleaner learns nothing from data, so cleaning all records before splitting leaks nothing;
+    cross-validation, the final model, the baseline and the probes all read these texts.
+    """
+    from framing.pipeline import build_cleaner
+
+    cleaner = build_cleaner(config.clean)
+    return cleaner.fit([]).transform(_texts(records)) if cleaner is not None else None
+
+
+def _deduplicate(records: pd.DataFrame, config: Config, cleaned: list[Any] | None) -> tuple[pd.DataFrame, list[Any] | None, list[dict[str, Any]]]:
     """Keep one article per near-duplicate cluster: the earliest, then the smallest id.
 
     Compared on the cleaned text: page furniture would otherwise hide syndicated copies that two
-    outlets dressed differently. (The cleaner learns nothing from data, so this leaks nothing.)
+    outlets dressed differently. Returns the kept records and their cleaned texts.
     """
     from framing.dates import parse_dates
     from framing.dedup import dedup
-    from framing.pipeline import build_cleaner
 
     if not config.dedup.enabled or len(records) < 2:
-        return records, []
+        return records, cleaned, []
     column = config.split.time_column if config.split.time_column in records else "published_at"
     dates = parse_dates(records[column]) if column in records else None
     order = np.lexsort((records["id"].to_numpy(dtype=str), dates.fillna(np.datetime64("2262-01-01")).to_numpy())) if dates is not None else None
     rank = np.empty(len(records), dtype=int)
     if order is not None:
         rank[order] = np.arange(len(records))
-    cleaner = build_cleaner(config.clean)
-    texts = [str(t) for t in cleaner.fit([]).transform(_texts(records))] if cleaner is not None else _texts(records)
+    texts = [str(t) for t in cleaned] if cleaned is not None else _texts(records)
     result = dedup(
         texts,
         order=rank if order is not None else None,
@@ -98,10 +108,11 @@ def _deduplicate(records: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, l
     ids = records["id"].to_numpy(dtype=object)
     kept_of_cluster = {int(result.cluster[i]): ids[i] for i in np.flatnonzero(result.keep)}
     removed = [{"id": ids[i], "kept": kept_of_cluster[int(result.cluster[i])]} for i in np.flatnonzero(~result.keep)]
-    return records[result.keep].reset_index(drop=True), removed
+    kept = [cleaned[i] for i in np.flatnonzero(result.keep)] if cleaned is not None else None
+    return records[result.keep].reset_index(drop=True), kept, removed
 
 
-def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int) -> dict[str, float]:
+def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int, matrix: Any = None) -> dict[str, float]:
     """How well the model's own features tell the outlets apart (held-out part of the training side).
 
     A high score means the features still carry the outlet's identity: a model could lean on it.
@@ -116,11 +127,11 @@ def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int) -> dict[str,
     n_outlets = len(names[counts >= 2])
     if n_outlets < 2 or keep.sum() < 2 * n_outlets:
         return {}
-    steps = [step for name, step in pipeline.steps if name != "model"]
-    texts = _texts(records)
-    for step in steps:
-        texts = step.transform(texts)
-    X = MaxAbsScaler().fit_transform(texts)[keep]
+    if matrix is None:
+        from framing.drift import feature_matrix
+
+        matrix = feature_matrix(pipeline, _texts(records))
+    X = MaxAbsScaler().fit_transform(matrix)[keep]
     y = outlets[keep]
     # At least one held-out article per outlet, however long the tail of small outlets.
     test_size = max(0.3, n_outlets / len(y))
@@ -145,6 +156,16 @@ class Prepared:
     split: Any
     near_duplicates: list[dict[str, Any]]
     undated: int
+    # The records' texts through the config's cleaner (None when cleaning is off), and the clean
+    # section they were made with: a tuning trial that changes cleaning cleans again.
+    cleaned: list[Any] | None = None
+    cleaned_with: dict[str, Any] | None = None
+
+    def cleaned_for(self, config: Config, rows: np.ndarray) -> list[Any] | None:
+        """The cleaned texts of ``rows`` if ``config`` cleans as this data was cleaned, else ``None``."""
+        if self.cleaned is None or config.clean.model_dump() != self.cleaned_with:
+            return None
+        return [self.cleaned[i] for i in rows]
 
 
 def prepare(config: Config, *, report: Callable[[str], None] = _say, config_path: str | Path | None = None) -> Prepared:
@@ -180,7 +201,7 @@ def prepare(config: Config, *, report: Callable[[str], None] = _say, config_path
         undated = int((~dated).sum())
         records = records[dated].reset_index(drop=True)
         report(f"left out {undated} records without a readable {config.split.time_column!r} (split.drop_undated)")
-    records, near_duplicates = _deduplicate(records, config)
+    records, cleaned, near_duplicates = _deduplicate(records, config, _clean(records, config))
     if config.dedup.enabled:
         report(f"near-duplicates (threshold {config.dedup.threshold}): {len(near_duplicates)} removed, {len(records)} kept")
     y = records[label].astype(str).to_numpy()
@@ -189,7 +210,7 @@ def prepare(config: Config, *, report: Callable[[str], None] = _say, config_path
         raise FramingError(f"Training needs at least 2 classes in {label!r}, found {sorted(set(y))}.")
     split = holdout_split(records, y, config.split, config.seed)
     report(f"split {config.split.kind}: {len(split.train)} train, {len(split.test)} test ({len(split.test) / len(records):.0%})")
-    return Prepared(corpus, records, y, classes, split, near_duplicates, undated)
+    return Prepared(corpus, records, y, classes, split, near_duplicates, undated, cleaned, config.clean.model_dump())
 
 
 def train(
@@ -234,7 +255,7 @@ def train(
     from framing.drift import reference_profile
     from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, majority_baseline
     from framing.evaluate import report as evaluation_report
-    from framing.pipeline import build_pipeline, feature_names
+    from framing.pipeline import build_pipeline, feature_names, fit_pipeline, predict_proba, stack_groups
     from framing.plots import top_features_figure
 
     started = time.perf_counter()
@@ -284,17 +305,20 @@ def train(
             track.log_metrics({"cv_macro_f1": score}, step=number)
             report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
 
-        cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, on_fold=fold_done)
+        cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
+        groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
+        cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done)
         track.log_json(split_manifest(config, train_records, test_records, folds), "data/split_manifest.json")
 
-        pipeline = build_pipeline(config).fit(_texts(train_records), y_train)
+        pipeline = build_pipeline(config)
+        X_train = fit_pipeline(pipeline, _texts(train_records), y_train, groups=groups, cleaned=cleaned_train)
         model: Any = pipeline
-        proba_test = _aligned(pipeline, _texts(test_records), classes)
+        proba_test = _aligned(pipeline, _texts(test_records), classes, cleaned_test)
         proba_before = None
         if config.calibration.method != "none":
             seen = ~np.isnan(oof).any(axis=1)
             model = _calibrated(pipeline, oof[seen], y_train[seen], classes, config.calibration.method)
-            proba_before, proba_test = proba_test, _aligned(model, _texts(test_records), classes)
+            proba_before, proba_test = proba_test, _aligned(model, _texts(test_records), classes, cleaned_test)
             report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
 
         # Per-outlet breakdown; the interval resamples the groups the split held out.
@@ -315,9 +339,12 @@ def train(
         if cv_scores:
             metrics |= {"cv_macro_f1_mean": float(np.mean(cv_scores)), "cv_macro_f1_std": float(np.std(cv_scores))}
 
+        # The baseline reads the same cleaned text (cleaned once, above) as the model.
+        baseline_cleaner = pipeline.named_steps.get("clean") if cleaned_train is None else None
+        baseline_in = (cleaned_train, cleaned_test) if cleaned_train is not None else (_texts(train_records), _texts(test_records))
         baselines = {
             "majority": majority_baseline().fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((len(y_test), 1))),
-            "tfidf_lr": baseline_pipeline(config.seed, pipeline.named_steps.get("clean")).fit(_texts(train_records), y_train).predict(_texts(test_records)),
+            "tfidf_lr": baseline_pipeline(config.seed, baseline_cleaner).fit(baseline_in[0], y_train).predict(baseline_in[1]),
         }
         for name, predicted in baselines.items():
             scores = classification_metrics(y_test, predicted, classes)
@@ -328,11 +355,12 @@ def train(
 
         probes: dict[str, float] = {}
         if config.evaluation.leakage_probe and has_outlet:
-            probes |= _leakage_probe(pipeline, train_records, config.seed)
+            probes |= _leakage_probe(pipeline, train_records, config.seed, X_train)
             if not probes:
                 report("leakage probe skipped: too few outlets with at least 2 training articles")
         if config.evaluation.masking_probe and config.clean.enabled and config.clean.mask_self_names:
-            unmasked = clone(pipeline).set_params(clean__mask_self_names=False).fit(_texts(train_records), y_train)
+            unmasked = clone(pipeline).set_params(clean__mask_self_names=False)
+            fit_pipeline(unmasked, _texts(train_records), y_train, groups=groups)
             unmasked_f1 = classification_metrics(y_test, unmasked.predict(_texts(test_records)), classes)["macro_f1"]
             # Against the uncalibrated score: the unmasked model is not calibrated either.
             masked_f1 = metrics.get("test_uncalibrated_macro_f1", metrics["test_macro_f1"])
@@ -348,7 +376,8 @@ def train(
         gains = booster.feature_importance(importance_type="gain")
         track.log_figure(top_features_figure(feature_names(pipeline), gains, k=config.evaluation.top_features, title=f"{label}: top features by gain"), "plots/top_features.png")
         # What scoring compares a batch with, to warn about drift (top features by gain, binned).
-        profile = reference_profile(pipeline, _texts(train_records), config.scoring.drift_features)
+        # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
+        profile = reference_profile(pipeline, _texts(train_records), config.scoring.drift_features, matrix=X_train)
         model_uri, version = track.log_model(model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None, reference=profile)
         track.log_metrics({"train_seconds": time.perf_counter() - started})
 
@@ -391,6 +420,8 @@ def cross_validate(
     classes: list[str],
     folds: list[Any],
     *,
+    groups: np.ndarray | None = None,
+    cleaned: list[Any] | None = None,
     on_fold: Callable[[int, float], None] | None = None,
 ) -> tuple[list[float], np.ndarray]:
     """Fit the config's pipeline on each fold's training rows and score its validation rows.
@@ -401,6 +432,11 @@ def cross_validate(
         The training side only (the folds index into it).
     folds
         From :func:`framing.evaluate.cv_splits`.
+    groups
+        Groups of the training side for the stacked text scores' inner folds
+        (:func:`framing.pipeline.stack_groups`).
+    cleaned
+        ``texts`` through the config's cleaner, so that no fold cleans them again.
     on_fold
         Called with ``(fold number from 1, macro-F1)`` after each fold; it may raise to stop
         (a tuning trial being pruned).
@@ -412,13 +448,20 @@ def cross_validate(
         ``classes``; NaN rows for records no fold validated).
     """
     from framing.evaluate import classification_metrics
-    from framing.pipeline import build_pipeline
+    from framing.pipeline import build_pipeline, fit_pipeline
 
     scores: list[float] = []
     oof = np.full((len(texts), len(classes)), np.nan)
     for number, fold in enumerate(folds, start=1):
-        model = build_pipeline(config).fit([texts[i] for i in fold.train], y[fold.train])
-        proba = _aligned(model, [texts[i] for i in fold.test], classes)
+        model = build_pipeline(config)
+        fit_pipeline(
+            model,
+            [texts[i] for i in fold.train],
+            y[fold.train],
+            groups=groups[fold.train] if groups is not None else None,
+            cleaned=[cleaned[i] for i in fold.train] if cleaned is not None else None,
+        )
+        proba = _aligned(model, [texts[i] for i in fold.test], classes, [cleaned[i] for i in fold.test] if cleaned is not None else None)
         oof[fold.test] = proba
         score = classification_metrics(y[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
         scores.append(score)
@@ -438,9 +481,12 @@ def _calibrated(pipeline: Any, oof: np.ndarray, y: np.ndarray, classes: list[str
     return CalibratedModel(pipeline, calibrators, method)
 
 
-def _aligned(model: Any, texts: list[str], classes: list[str]) -> np.ndarray:
-    """``predict_proba`` with columns in the order of ``classes`` (zeros for a class the model never saw)."""
-    proba = np.asarray(model.predict_proba(texts), dtype=float)
+def _aligned(model: Any, texts: list[str], classes: list[str], cleaned: list[Any] | None = None) -> np.ndarray:
+    """``predict_proba`` with columns in the order of ``classes`` (zeros for a class the model never
+    saw); ``cleaned`` spares cleaning ``texts`` again."""
+    from framing.pipeline import predict_proba
+
+    proba = np.asarray(predict_proba(model, texts, cleaned), dtype=float)
     out = np.zeros((len(texts), len(classes)))
     for k, name in enumerate(model.classes_):
         out[:, classes.index(str(name))] = proba[:, k]
