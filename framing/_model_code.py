@@ -19,11 +19,16 @@ import pandas as pd
 
 
 def predict_frame(pipeline: Any, frame: pd.DataFrame, explain: int = 0) -> pd.DataFrame:
-    """``label``, one ``p_<class>`` column per class (and ``evidence`` when ``explain``) for a ``text`` column."""
+    """``label``, one ``p_<class>`` column per class (and ``evidence`` when ``explain``) for a ``text``
+    column (and an optional ``title`` column)."""
     from framing.scoring import predict_texts
 
+    from framing.clean import articles
+
     texts = frame["text"].fillna("").astype(str).tolist()
-    out, _ = predict_texts(pipeline, texts, explain=explain)
+    # A title column, when given, travels with each text as its headline (the title text score).
+    titles = frame["title"].tolist() if "title" in frame else None
+    out, _ = predict_texts(pipeline, articles(texts, titles), explain=explain)
     out.index = frame.index
     return out
 

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from framing.errors import FramingError
 from framing.features._text import CONFIGS, check_documents, trie_pattern
 
-__all__ = ["COUNT_KINDS", "CleanedText", "TextCleaner"]
+__all__ = ["COUNT_KINDS", "Article", "CleanedText", "TextCleaner", "articles"]
 
 # Fixed order: the style features name their columns after these.
 COUNT_KINDS: tuple[str, ...] = (
@@ -109,6 +109,49 @@ _WINDOW_BACK = 48
 _WINDOW_AHEAD = 80
 
 
+class Article(str):
+    """An article's body text (a ``str``) that also carries its headline.
+
+    The pipeline reads documents as strings; an ``Article`` lets the headline travel with its body
+    through every step, so that the families that read it (the title text score, lexicon hits in
+    the title) can, while spans and every other feature stay on the body.
+
+    Examples
+    --------
+    >>> doc = Article("Isi berita.", headline="Judul")
+    >>> doc == "Isi berita.", doc.headline
+    (True, 'Judul')
+    """
+
+    headline: str | None
+
+    def __new__(cls, text: str = "", headline: str | None = None) -> Article:
+        self = super().__new__(cls, text)
+        self.headline = headline
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Article, (str(self), self.headline))
+
+    def __repr__(self) -> str:
+        return f"Article({str(self)!r}, headline={self.headline!r})"
+
+
+def articles(texts: Iterable[Any], titles: Iterable[Any] | None) -> list[Any]:
+    """``texts`` as :class:`Article` documents with their ``titles`` (plain strings where a title
+    is missing or empty; the texts unchanged when ``titles`` is None)."""
+    texts = list(texts)
+    if titles is None:
+        return texts
+    out: list[Any] = []
+    for text, title in zip(texts, titles, strict=True):
+        if isinstance(title, str) and title.strip() and isinstance(text, str):
+            out.append(Article(text, headline=title))
+        else:
+            out.append(text)
+    return out
+
+
 class CleanedText(str):
     """A cleaned document: a ``str`` that also carries what cleaning removed or masked.
 
@@ -118,6 +161,8 @@ class CleanedText(str):
         The cleaned text.
     counts
         Kind -> number of removals or masks; every kind of :data:`COUNT_KINDS` is present.
+    headline
+        The cleaned headline, when the document was an :class:`Article` with one.
 
     Examples
     --------
@@ -127,9 +172,11 @@ class CleanedText(str):
     """
 
     counts: dict[str, int]
+    headline: str | None = None
 
-    def __new__(cls, text: str = "", counts: dict[str, int] | None = None) -> CleanedText:
+    def __new__(cls, text: str = "", counts: dict[str, int] | None = None, headline: str | None = None) -> CleanedText:
         self = super().__new__(cls, text)
+        self.headline = headline
         self.counts = dict.fromkeys(COUNT_KINDS, 0)
         for kind, n in (counts or {}).items():
             if kind not in self.counts:
@@ -138,7 +185,7 @@ class CleanedText(str):
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (CleanedText, (str(self), dict(self.counts)))
+        return (CleanedText, (str(self), dict(self.counts), self.headline))
 
     def __repr__(self) -> str:
         return f"CleanedText({str(self)!r})"
@@ -324,7 +371,16 @@ class TextCleaner(TransformerMixin, BaseEstimator):
         """Clean every document; one :class:`CleanedText` per document, in order."""
         check_is_fitted(self, "patterns_")
         clean = self._clean
-        return [clean(doc) for doc in check_documents(X)]
+        out = []
+        for doc in check_documents(X):
+            cleaned = clean(doc)
+            headline = getattr(doc, "headline", None)
+            if headline:
+                # Cleaned by the same rules (an outlet's name in its own headline is masked too);
+                # what it removed is not counted: the counts are the body's style.
+                cleaned.headline = str(clean(headline))
+            out.append(cleaned)
+        return out
 
     def clean(self, text: str) -> CleanedText:
         """Clean one document.

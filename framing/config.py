@@ -151,6 +151,7 @@ class LexiconConfig(_Section):
     enabled: bool = True
     lexicons: str | None = None
     min_term_count: int = Field(default=3, ge=1)
+    title: bool = True  # hits in the headline counted apart (title_<category>), when titles are mapped
 
 
 class AttributionConfig(_Section):
@@ -181,7 +182,7 @@ class TextScoresConfig(_Section):
     max_features: int | None = Field(default=100_000, gt=0)
     C: float = Field(default=10.0, gt=0)
     inner_folds: int = Field(default=5, ge=2)
-    title: bool = True
+    title: bool = True  # a view over the headlines, when the corpus maps a title column
 
     @field_validator("word_ngram_range", "char_ngram_range")
     @classmethod

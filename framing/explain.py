@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = ["evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
 
-KINDS = {"word": "ngram", "char": "ngram", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}
+KINDS = {"word": "ngram", "char": "ngram", "text_scores": "text_score", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}
+# A text score is explained by its linear model's n-grams found in the article: this many, the
+# heaviest weight x TF-IDF value first.
+TEXT_SCORE_NGRAMS = 5
 # Cues listed per feature: a character n-gram can occur hundreds of times; the description still
 # gives the full count.
 MAX_CUES = 20
@@ -372,7 +375,42 @@ class _Reader:
         cues = _ngram_cues(self.parts.families.get(family), str(self.cleaned), gram, self._tokens)
         return f"{what} occurs {len(cues)} time{'s' if len(cues) != 1 else ''} (TF-IDF {value:.3f})", cues
 
+    def _text_score(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        """A stacked text model's probability, explained by its heaviest n-grams in the article."""
+        scores = self.parts.families.get(family)
+        view, _, slug = name.partition("_p_")
+        label = next((c for c in getattr(scores, "classes_", []) if "_".join(str(c).split()) == slug), None)
+        what = f"{view} n-gram model: p({label}) = {value:.2f}"
+        if scores is None or label is None or view not in scores.vectorizers_:
+            return what, []
+        vectorizer = scores.vectorizers_[view]
+        row = vectorizer.transform([str(self.cleaned)])
+        weights = scores.weights(view, label)
+        vocabulary = vectorizer.get_feature_names_out()
+        present = sorted(
+            ((float(row[0, j]) * weights.get(str(vocabulary[j]), 0.0), str(vocabulary[j])) for j in row.indices),
+            reverse=True,
+        )
+        chosen = [(push, gram) for push, gram in present if push > 0][:TEXT_SCORE_NGRAMS]
+        if not chosen:
+            return f"{what}; no n-gram of this article pushes toward {label}", []
+        cache: dict[str, list[tuple[str, int, int]]] = {}
+        cues = []
+        for push, gram in chosen:
+            for cue in _ngram_cues(vectorizer, str(self.cleaned), gram, cache):
+                cues.append(cue | {"ngram": gram, "weight": push})
+        grams = ", ".join(f"{gram!r}" for _, gram in chosen)
+        return f"{what}; its n-grams here that push toward {label} most: {grams}", cues
+
     def _lexicon(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
+        if name.startswith("title_"):
+            # Hits in the headline: it is not part of the text, so they have no spans.
+            category, headline = name[6:], getattr(self.cleaned, "headline", None) or ""
+            extractor = self.parts.families.get("lexicon")
+            found = [h.text for h in extractor.find(headline) if h.category == category] if extractor is not None and headline else []
+            if not found:
+                return self._absent(f"a {category} cue in the headline"), []
+            return f"{len(found)} {category} cue{'s' if len(found) != 1 else ''} in the headline: {', '.join(map(repr, found))}", []
         hits = self.lexicon()
         if name.startswith("rate_"):
             category = name[5:]

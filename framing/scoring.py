@@ -864,15 +864,19 @@ def _model_files(model_uri: str, scratch: Path) -> _ModelFiles:
 
 def _jobs(reader: _Reader, chunk_size: int, done: IdSet) -> Iterator[_Job]:
     """Chunks from the reader, less the ids already written; each carries the reader's new rejects."""
+    from framing.clean import Article
+
     number = 0
     for chunk in reader.iter_chunks(chunk_size):
         ids, texts, skipped = [], [], 0
-        for rid, text in zip(chunk["id"].tolist(), chunk["text"].tolist()):
+        # Titles travel with their texts as headlines (framing.clean.Article): the title text score.
+        titles = chunk["title"].tolist() if "title" in chunk else [None] * len(chunk)
+        for rid, text, title in zip(chunk["id"].tolist(), chunk["text"].tolist(), titles):
             if rid in done:
                 skipped += 1
             else:
                 ids.append(rid)
-                texts.append(text)
+                texts.append(Article(text, headline=title) if isinstance(title, str) and title.strip() and isinstance(text, str) else text)
         rejects = list(reader.rejects)
         reader.rejects.clear()  # written with this chunk: the list must not grow with the input
         yield _Job(number, reader.current_file, ids, texts, rejects, skipped)

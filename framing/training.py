@@ -64,8 +64,13 @@ def _say(message: str) -> None:
 
 
 def _texts(records: pd.DataFrame, rows: np.ndarray | None = None) -> list[str]:
-    column = records["text"] if rows is None else records["text"].iloc[rows]
-    return column.tolist()
+    """The articles' texts, as :class:`framing.clean.Article` documents carrying their headline
+    where the records have a title (the families that read headlines find them there)."""
+    from framing.clean import articles
+
+    frame = records if rows is None else records.iloc[rows]
+    titles = frame["title"] if "title" in frame and frame["title"].notna().any() else None
+    return articles(frame["text"].tolist(), None if titles is None else titles.tolist())
 
 
 def _clean(records: pd.DataFrame, config: Config) -> list[Any] | None:

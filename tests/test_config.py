@@ -69,7 +69,7 @@ def test_missing_file() -> None:
 def test_all_feature_families_disabled_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
     with pytest.raises(ConfigError, match="every feature family is disabled"):
-        load_config(path, [f"features.{name}.enabled=false" for name in ("word", "char", "lexicon", "attribution", "style")])
+        load_config(path, [f"features.{name}.enabled=false" for name in ("text_scores", "word", "char", "lexicon", "attribution", "style")])
 
 
 def test_resource_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:

@@ -323,3 +323,37 @@ def test_seed_004_cues_slice_back(model) -> None:  # noqa: ANN001
     cues = found["lexicon"] + found["attributions"] + [c for item in found["evidence"] for c in item["cues"]]
     assert len(found["lexicon"]) >= 10 and len(found["attributions"]) >= 5
     assert all(c["start"] is not None and text[c["start"] : c["end"]] == c["text"] for c in cues)
+
+
+def test_a_text_score_is_explained_by_its_models_ngrams_with_spans_in_the_original(corpus: pd.DataFrame) -> None:
+    config = load_config(
+        ROOT / "configs" / "stance.yaml",
+        SMALL_MODEL
+        + [
+            "features.word.enabled=false",
+            "features.lexicon.enabled=false",
+            "features.attribution.enabled=false",
+            "features.style.enabled=false",
+            "features.text_scores.views=[word]",
+        ],
+    )
+    texts, y = corpus["text"].tolist(), corpus["stance"].to_numpy()
+    pipeline = build_pipeline(config).fit(texts, y)
+    scores = pipeline.named_steps["features"].transformer_list[0][1]
+    explanation = explain_text(pipeline, ARTICLE, k=3)
+    items = [item for item in explanation["evidence"] if item["kind"] == "text_score"]
+    assert items, explanation["evidence"]
+    assert any(cue["start"] is not None for item in items for cue in item["cues"])
+    for item in items:
+        label = next(c for c in scores.classes_ if item["feature"] == f"text_scores__word_p_{c}")
+        weights = scores.weights("word", label)
+        assert item["cues"], item
+        for cue in item["cues"]:
+            # Each n-gram pushes toward the feature's class, and its span slices it out of the input.
+            assert weights[cue["ngram"]] > 0 and cue["weight"] > 0
+            if cue["start"] is None:  # the masked outlet name exists only in the cleaned text
+                assert "media" in cue["ngram"].split(), cue
+                continue
+            assert re.sub(r"\s+", " ", ARTICLE[cue["start"] : cue["end"]].lower()) == cue["ngram"]
+        grams = list(dict.fromkeys(c["ngram"] for c in item["cues"]))
+        assert item["description"].endswith(", ".join(repr(g) for g in grams))

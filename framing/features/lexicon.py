@@ -285,6 +285,10 @@ class LexiconFeatures(TextFeatures):
     min_term_count
         A term gets its own count column when it has at least this many hits in the training
         documents (hits, not documents). Category rates always use every term.
+    title
+        When the training documents carry headlines (:class:`framing.clean.Article`), also count
+        each category's hits in the headline, apart from the body (``title_<category>``): a loaded
+        term in a headline frames the whole article.
 
     Attributes
     ----------
@@ -302,7 +306,10 @@ class LexiconFeatures(TextFeatures):
         The compiled matcher, run on lowercased text (``pattern_ignorecase_`` when lowering
         changes a text's length).
     names_ : list of str
-        ``rate_<category>`` for every category, then ``term_<slug>`` for every term in ``terms_``.
+        ``rate_<category>`` for every category, then ``term_<slug>`` for every term in ``terms_``,
+        then ``title_<category>`` for every category when ``title_`` is set.
+    title_ : bool
+        Whether headline counts are columns (``title`` and some training document had a headline).
 
     Examples
     --------
@@ -313,9 +320,12 @@ class LexiconFeatures(TextFeatures):
 
     family = "lexicon"
 
-    def __init__(self, *, lexicons: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None, min_term_count: int = 3) -> None:
+    def __init__(
+        self, *, lexicons: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None, min_term_count: int = 3, title: bool = True
+    ) -> None:
         self.lexicons = lexicons
         self.min_term_count = min_term_count
+        self.title = title
 
     def _fit(self, docs: list[str]) -> None:
         if isinstance(self.min_term_count, bool) or not isinstance(self.min_term_count, int) or self.min_term_count < 0:
@@ -353,6 +363,9 @@ class LexiconFeatures(TextFeatures):
             columns[i] = len(categories) + offset
         self.term_columns_ = columns
         self.names_ = [f"rate_{name}" for name in categories] + [f"term_{_slug(lexicon[i].term)}" for i in kept]
+        self.title_ = bool(self.title) and any(getattr(doc, "headline", None) for doc in docs)
+        if self.title_:
+            self.names_ += [f"title_{name}" for name in categories]
 
     def find(self, text: str) -> list[Hit]:
         """Every lexicon hit in ``text``, sorted by start, non-overlapping.
@@ -415,4 +428,9 @@ class LexiconFeatures(TextFeatures):
             n_tokens = count_tokens(doc)
             for i in range(n_categories):
                 row[i] = per_thousand(row[i], n_tokens)
+        headline = getattr(doc, "headline", None)
+        if headline and self.__dict__.get("title_"):
+            offset = len(self.names_) - n_categories
+            for _, _, group in self._scan(headline):
+                row[offset + categories[groups[group]]] += 1.0
         return row

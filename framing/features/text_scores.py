@@ -14,7 +14,8 @@ refitted on all training rows.
 
 Views: ``word`` (TF-IDF word n-grams) and ``char`` (character n-grams within word boundaries), each
 with its own logistic regression. With ``title``, documents that carry a headline
-(:class:`framing.clean.CleanedText` ``.headline``) get a third view fitted on the headlines alone.
+(:class:`framing.clean.Article`, cleaned into :class:`framing.clean.CleanedText` ``.headline``) get
+a third view fitted on the headlines alone (word n-grams).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _slug(name: Any) -> str:
     return "_".join(str(name).split())
 
 
-def titles_of(docs: Sequence[str]) -> list[str]:
+def headlines(docs: Iterable[Any]) -> list[str]:
     """The headline each document carries (``""`` when it has none)."""
     return [getattr(doc, "headline", None) or "" for doc in docs]
 
@@ -63,7 +64,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
     inner_folds
         Inner cross-validation folds for the out-of-fold scores.
     title
-        Add a view over the headline when documents carry one.
+        Add a view over the headlines when at least two training documents carry one.
     seed
         Seed of the inner folds and the solvers.
 
@@ -72,7 +73,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
     classes_ : numpy.ndarray
         The classes, in the order of each view's columns.
     views_ : list of str
-        The fitted views (``title`` included when headlines were present).
+        The fitted views (``title`` last, when headlines were present).
     vectorizers_, models_ : dict
         View -> fitted :class:`~sklearn.feature_extraction.text.TfidfVectorizer` and
         :class:`~sklearn.linear_model.LogisticRegression` (refitted on all training rows).
@@ -157,7 +158,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         docs = check_documents(X)
         out = np.zeros((len(docs), len(self.names_)), dtype=np.float64)
         for v, view in enumerate(self.views_):
-            matrix = self.vectorizers_[view].transform(titles_of(X) if view == "title" else docs)
+            matrix = self.vectorizers_[view].transform(headlines(X) if view == "title" else docs)
             out[:, v * len(self.classes_) : (v + 1) * len(self.classes_)] = self._proba(self.models_[view], matrix)
         return out
 
@@ -231,8 +232,8 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"TextScoreFeatures needs at least 2 classes, got {self.classes_.tolist()}.")
-        sources = {view: docs for view in self.views}
-        titles = titles_of(docs)
+        sources = {view: docs for view in dict.fromkeys(self.views)}
+        titles = headlines(docs)
         if self.title and sum(bool(t.strip()) for t in titles) >= _MIN_FOLDS:
             sources["title"] = titles
         self.views_ = list(sources)

@@ -333,7 +333,7 @@ def test_fitted_state_keeps_no_training_text(tiny: Path) -> None:
 # -- the estimator contract -----------------------------------------------------------------
 def test_contract(tiny: Path) -> None:
     lex = LexiconFeatures(lexicons=tiny, min_term_count=1)
-    assert clone(lex).get_params() == {"lexicons": tiny, "min_term_count": 1}
+    assert clone(lex).get_params() == {"lexicons": tiny, "min_term_count": 1, "title": True}
     assert lex.set_params(min_term_count=2) is lex and lex.min_term_count == 2
     assert not [name for name in vars(lex) if name.endswith("_")]
     with pytest.raises(NotFittedError):
