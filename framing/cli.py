@@ -258,7 +258,7 @@ def evaluate(
     """Evaluate a logged model on a new labelled corpus (e.g. a later month); log the report to MLflow."""
     from framing.config import DataConfig, load_config
     from framing.errors import FramingError
-    from framing.evaluate import evaluate_model
+    from framing.evaluate import NO_BASELINE, evaluate_model
 
     _needs_config(set_, config)
     try:
@@ -283,7 +283,15 @@ def evaluate(
     console.print(f"run id:      {run_id}")
     for name in ("eval_macro_f1", "eval_macro_f1_low", "eval_macro_f1_high", "eval_accuracy", "eval_balanced_accuracy", "eval_log_loss", "eval_brier", "eval_ece"):
         if name in metrics:
-            console.print(f"{name + ':':<28} {metrics[name]:.3f}")
+            console.print(f"{name + ':':<40} {metrics[name]:.3f}")
+    name = "eval_baseline_tfidf_lr_macro_f1"
+    if name not in metrics:
+        console.print(f"{'baseline:':<40} {NO_BASELINE}")
+        return
+    low, high = metrics[f"{name}_low"], metrics[f"{name}_high"]
+    interval = f"  (95% interval {low:.3f}-{high:.3f})" if low == low else ""
+    console.print(f"{name + ':':<40} {metrics[name]:.3f}{interval}")
+    console.print(f"{'eval_macro_f1_margin_over_baseline:':<40} {metrics['eval_macro_f1_margin_over_baseline']:.3f}")
 
 
 @app.command()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from framing.config import DataConfig, SplitConfig
 
 __all__ = [
+    "NO_BASELINE",
     "SplitError",
     "Split",
     "baseline_pipeline",
@@ -39,6 +40,9 @@ __all__ = [
     "evaluate_model",
     "holdout_split",
 ]
+
+
+NO_BASELINE = "no baseline logged with this model (trained before models carried their TF-IDF + LR baseline); retrain it to compare"
 
 
 class SplitError(FramingError):
@@ -426,6 +430,12 @@ def evaluate_model(
     example on a later month. Intervals resample whole outlets when ``grouped`` (articles of one
     outlet are not independent evidence).
 
+    The TF-IDF + LR baseline logged with the model (fitted on the same training rows) is scored on
+    the same articles: ``eval_baseline_tfidf_lr_macro_f1`` with its 95% interval
+    (``..._low``/``..._high``), and ``eval_macro_f1_margin_over_baseline``, the model's macro-F1
+    minus the baseline's. A model logged without a baseline has neither; the run is tagged
+    ``framing.baseline`` with :data:`NO_BASELINE`.
+
     Returns
     -------
     tuple of (str, dict)
@@ -454,7 +464,20 @@ def evaluate_model(
         y_true, proba, classes, groups=groups, interval_groups=groups if grouped else None, n_boot=n_boot, seed=seed, title=f"{data.label}, new data: "
     )
     metrics = {f"eval_{k}": v for k, v in result.metrics.items()}
+    baseline = track.load_baseline(model_uri)
+    if baseline is not None:
+        # The raw texts, as the model's pyfunc reads them; the baseline carries its own cleaner.
+        predicted = baseline.predict(records["text"].fillna("").astype(str).tolist())
+        score = classification_metrics(y_true, predicted, classes)["macro_f1"]
+        low, high = bootstrap_interval(y_true, predicted, classes, groups=groups if grouped else None, n_boot=n_boot, seed=seed)
+        metrics |= {
+            "eval_baseline_tfidf_lr_macro_f1": score,
+            "eval_baseline_tfidf_lr_macro_f1_low": low,
+            "eval_baseline_tfidf_lr_macro_f1_high": high,
+            "eval_macro_f1_margin_over_baseline": metrics["eval_macro_f1"] - score,
+        }
     tags = {"framing.model_uri": model_uri, "framing.head": data.label, "framing.kind": "evaluate"}
+    tags["framing.baseline"] = "tfidf_lr" if baseline is not None else NO_BASELINE
     with track.start_run(experiment, run_name=f"evaluate {model_uri}", tags=tags) as run_id:
         track.log_params({"data.fingerprint": corpus.fingerprint(), "data.files": ", ".join(corpus.files), "model.uri": model_uri})
         track.log_metrics(metrics | {"data.n_records": len(records), "data.n_rejects": corpus.n_rejects})

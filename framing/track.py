@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_TRACKING_URI",
     "alias_version",
     "configure",
+    "load_baseline",
     "load_model",
     "load_pipeline",
     "log_figure",
@@ -243,7 +244,12 @@ def _requirements() -> list[str]:
 
 
 def log_model(
-    pipeline: Any, input_example: pd.DataFrame, registered_name: str | None, *, reference: dict[str, Any] | None = None
+    pipeline: Any,
+    input_example: pd.DataFrame,
+    registered_name: str | None,
+    *,
+    reference: dict[str, Any] | None = None,
+    baseline: Any = None,
 ) -> tuple[str, str | None]:
     """Log a fitted pipeline as a pyfunc model of the active run, registering it if a name is given.
 
@@ -258,6 +264,10 @@ def log_model(
     reference
         The training data's feature profile (:func:`framing.drift.reference_profile`), stored as
         the artifact ``reference.json`` so that scoring can warn about drift.
+    baseline
+        The fitted TF-IDF + logistic regression baseline, reading raw article text, stored as the
+        artifact ``baseline.joblib`` so that ``framing evaluate`` can score it beside the model
+        (:func:`load_baseline`).
 
     Returns
     -------
@@ -280,6 +290,9 @@ def log_model(
         if reference is not None:
             artifacts["reference"] = str(Path(tmp) / "reference.json")
             Path(artifacts["reference"]).write_text(json.dumps(reference), encoding="utf-8")
+        if baseline is not None:
+            artifacts["baseline"] = str(Path(tmp) / "baseline.joblib")
+            joblib.dump(baseline, artifacts["baseline"])
         # The pipeline pickles framing's own transformers: ship the package's code (not its demo
         # data) with the model, so it loads where framing is not installed (Spark workers, servers).
         code = Path(tmp) / "code" / "framing"
@@ -327,6 +340,37 @@ def load_model(uri: str) -> Any:
             f"Got --model {uri!r}, but the tracking store {store} has no such model ({exc.message.splitlines()[0]}). "
             "Check the name and version with framing ui, or set MLFLOW_TRACKING_URI to the store the model was logged to."
         ) from None
+
+
+def load_baseline(uri: str) -> Any:
+    """The fitted TF-IDF + LR baseline logged with a framing model, or ``None`` when it has none.
+
+    The baseline is an artifact of the same pyfunc (``artifacts/baseline.joblib``, see
+    :func:`log_model`); models logged before baselines travelled with them have none. Only the
+    model's ``MLmodel`` file and the baseline itself are downloaded. A joblib pickle, like the
+    pipeline: load models only from stores you trust.
+
+    Raises
+    ------
+    FramingError
+        As :func:`load_model`.
+    """
+    import joblib
+    from mlflow.exceptions import MlflowException
+
+    if uri.startswith(("models:/", "runs:/")) or "://" in uri:
+        configure()
+    try:
+        meta = mlflow.models.Model.load(uri)
+    except (MlflowException, OSError):
+        load_model(uri)  # a URI that names no model: the same message as loading it would give
+        raise
+    entry = meta.flavors.get("python_function", {}).get("artifacts", {}).get("baseline")
+    if entry is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/{entry['path']}", dst_path=tmp)
+        return joblib.load(path)
 
 
 def load_pipeline(uri: str) -> Any:

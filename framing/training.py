@@ -347,10 +347,17 @@ def train(
         # The baseline reads the same cleaned text (cleaned once, above) as the model.
         baseline_cleaner = pipeline.named_steps.get("clean") if cleaned_train is None else None
         baseline_in = (cleaned_train, cleaned_test) if cleaned_train is not None else (_texts(train_records), _texts(test_records))
+        baseline = baseline_pipeline(config.seed, baseline_cleaner).fit(baseline_in[0], y_train)
         baselines = {
             "majority": majority_baseline().fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((len(y_test), 1))),
-            "tfidf_lr": baseline_pipeline(config.seed, baseline_cleaner).fit(baseline_in[0], y_train).predict(baseline_in[1]),
+            "tfidf_lr": baseline.predict(baseline_in[1]),
         }
+        if cleaned_train is not None:
+            # Logged with the model, the baseline reads raw articles as the model does: put the
+            # model's own fitted cleaner (it learns nothing from data) in front of it.
+            from sklearn.pipeline import Pipeline
+
+            baseline = Pipeline([("clean", pipeline.named_steps["clean"]), *baseline.steps])
         for name, predicted in baselines.items():
             scores = classification_metrics(y_test, predicted, classes)
             metrics |= {f"baseline_{name}_test_{k}": scores[k] for k in ("macro_f1", "accuracy", "balanced_accuracy")}
@@ -383,7 +390,9 @@ def train(
         # What scoring compares a batch with, to warn about drift (top features by gain, binned).
         # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
         profile = reference_profile(pipeline, _texts(train_records), config.scoring.drift_features, matrix=X_train)
-        model_uri, version = track.log_model(model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None, reference=profile)
+        model_uri, version = track.log_model(
+            model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None, reference=profile, baseline=baseline
+        )
         track.log_metrics({"train_seconds": time.perf_counter() - started})
 
     return TrainResult(

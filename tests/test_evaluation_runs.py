@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, SMALL_MODEL, demo_slice, write_jsonl
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
@@ -100,7 +100,91 @@ def test_evaluate_a_registered_model_on_new_data(time_run, store: str, corpus_pa
 
     cli = CliRunner().invoke(app, ["evaluate", "--model", result.model_uri, "--data", str(corpus_path), "--label", "stance"])
     assert cli.exit_code == 0, cli.output
-    assert f"eval_macro_f1:               {metrics['eval_macro_f1']:.3f}" in cli.output
+    assert f"{'eval_macro_f1:':<40} {metrics['eval_macro_f1']:.3f}" in cli.output
+
+
+@pytest.fixture(scope="module")
+def baseline_run(store: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """A model trained on 8 demo articles per outlet, and a labelled file of 6 other articles per outlet."""
+    home = tmp_path_factory.mktemp("baseline")
+    train_frame, more = demo_slice(8), demo_slice(14)
+    train_path = write_jsonl(home / "train.jsonl", train_frame.to_dict(orient="records"))
+    eval_path = write_jsonl(home / "eval.jsonl", more[~more["id"].isin(train_frame["id"])].to_dict(orient="records"))
+    config = load_config(
+        ROOT / "configs" / "stance.yaml",
+        [*SMALL_MODEL, f"data.paths={train_path}", "split.cv_folds=2", "evaluation.bootstrap=50", "evaluation.masking_probe=false", "tracking.model_name=b-stance"],
+    )
+    return train(config, report=lambda line: None), config, eval_path
+
+
+def _independent_baseline(config, result, store: str):  # noqa: ANN001, ANN202
+    """The baseline fitted again, apart from the run, on the training rows the run's manifest lists."""
+    from framing.corpus import read_corpus
+    from framing.evaluate import baseline_pipeline
+    from framing.pipeline import build_cleaner
+
+    manifest = json.loads(Path(MlflowClient(tracking_uri=store).download_artifacts(result.run_id, "data/split_manifest.json")).read_text(encoding="utf-8"))
+    records = read_corpus(config.data).records.set_index("id")
+    rows = records.loc[[r["id"] for r in manifest["train"]]]
+    fitted = baseline_pipeline(config.seed, build_cleaner(config.clean)).fit(rows["text"].tolist(), rows["stance"].to_numpy(dtype=str))
+    return fitted, records.loc[[r["id"] for r in manifest["test"]]]
+
+
+def test_the_logged_baseline_is_the_one_train_scored(baseline_run, store: str) -> None:  # noqa: ANN001
+    from framing.evaluate import classification_metrics
+    from framing.track import load_baseline
+
+    result, config, _ = baseline_run
+    logged = load_baseline(result.model_uri)
+    assert result.model_uri == "models:/b-stance/1"
+    assert [name for name, _ in logged.steps] == ["clean", "tfidf", "model"]  # reads raw articles
+    _, test_rows = _independent_baseline(config, result, store)
+    score = classification_metrics(test_rows["stance"].tolist(), logged.predict(test_rows["text"].tolist()), result.classes)["macro_f1"]
+    assert score == pytest.approx(result.metrics["baseline_tfidf_lr_test_macro_f1"], abs=1e-12)
+
+
+def test_evaluate_scores_the_baseline_beside_the_model(baseline_run, store: str) -> None:  # noqa: ANN001
+    from framing.corpus import read_corpus
+    from framing.evaluate import bootstrap_interval, classification_metrics
+
+    result, config, eval_path = baseline_run
+    data = config.data.model_copy(update={"paths": [str(eval_path)]})
+    run_id, metrics = evaluate_model(result.model_uri, data, experiment="eval-tests", n_boot=50, seed=3)
+
+    refitted, _ = _independent_baseline(config, result, store)
+    rows = read_corpus(data).records
+    y, predicted = rows["stance"].to_numpy(dtype=str), refitted.predict(rows["text"].tolist())
+    expected = classification_metrics(y, predicted, result.classes)["macro_f1"]
+    assert metrics["eval_baseline_tfidf_lr_macro_f1"] == pytest.approx(expected, abs=1e-12)
+    assert metrics["eval_macro_f1_margin_over_baseline"] == metrics["eval_macro_f1"] - metrics["eval_baseline_tfidf_lr_macro_f1"]
+    interval = bootstrap_interval(y, predicted, result.classes, groups=rows["outlet"].to_numpy(dtype=str), n_boot=50, seed=3)
+    assert (metrics["eval_baseline_tfidf_lr_macro_f1_low"], metrics["eval_baseline_tfidf_lr_macro_f1_high"]) == pytest.approx(interval, abs=1e-12)
+    run = MlflowClient(tracking_uri=store).get_run(run_id)
+    assert run.data.metrics["eval_macro_f1_margin_over_baseline"] == metrics["eval_macro_f1_margin_over_baseline"]
+    assert run.data.tags["framing.baseline"] == "tfidf_lr"
+
+    cli = CliRunner().invoke(app, ["evaluate", "--model", result.model_uri, "--data", str(eval_path), "--label", "stance"])
+    assert cli.exit_code == 0, cli.output
+    assert f"{'eval_baseline_tfidf_lr_macro_f1:':<40} {expected:.3f}  (95% interval " in cli.output
+    assert f"{'eval_macro_f1_margin_over_baseline:':<40} {metrics['eval_macro_f1_margin_over_baseline']:.3f}\n" in cli.output
+
+
+def test_evaluate_says_when_a_model_has_no_baseline(baseline_run, store: str) -> None:  # noqa: ANN001
+    from framing import track
+
+    result, config, eval_path = baseline_run
+    # A model as logged before baselines travelled with it: the pipeline alone.
+    with track.start_run("eval-tests", run_name="logged without a baseline"):
+        uri, _ = track.log_model(track.load_pipeline(result.model_uri), pd.read_json(eval_path, lines=True), None)
+    assert track.load_baseline(uri) is None
+    run_id, metrics = evaluate_model(uri, config.data.model_copy(update={"paths": [str(eval_path)]}), experiment="eval-tests", n_boot=0)
+    assert "eval_macro_f1" in metrics and not any("baseline" in name for name in metrics)
+    message = "no baseline logged with this model (trained before models carried their TF-IDF + LR baseline); retrain it to compare"
+    assert MlflowClient(tracking_uri=store).get_run(run_id).data.tags["framing.baseline"] == message
+
+    cli = CliRunner().invoke(app, ["evaluate", "--model", uri, "--data", str(eval_path), "--label", "stance"])
+    assert cli.exit_code == 0, cli.output
+    assert f"{'baseline:':<40} {message}\n" in cli.output
 
 
 def test_evaluate_rejects_labels_the_model_does_not_know(time_run, tmp_path: Path) -> None:  # noqa: ANN001
