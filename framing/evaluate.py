@@ -451,7 +451,12 @@ def evaluate_model(
     if report_line is not None:
         report_line(f"read {len(records)} records; {corpus.n_rejects} rejected")
     model = track.load_model(model_uri)
-    predictions = model.predict(records[["text"]].reset_index(drop=True))
+    frame = records[["text"]].reset_index(drop=True)
+    signature = getattr(getattr(model, "metadata", None), "signature", None)
+    takes_title = signature is not None and "title" in signature.inputs.input_names()
+    if takes_title and "title" in records and records["title"].notna().any():
+        frame["title"] = records["title"].fillna("").astype(str).to_numpy()  # the title text score reads it
+    predictions = model.predict(frame)
     classes = [c[2:] for c in predictions.columns if c.startswith("p_")]
     proba = predictions[[f"p_{c}" for c in classes]].to_numpy(dtype=float)
     y_true = records[data.label].astype(str).to_numpy()

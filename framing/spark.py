@@ -156,8 +156,13 @@ class SparkEngine:
 
         ids, texts, rejects = self.screen.split(job)  # on the driver: the local engine's rejects
         if texts:
-            frame = self.spark.createDataFrame(pd.DataFrame({"_row": range(len(ids)), "id": ids, "text": texts}))
-            scored = frame.select("_row", "id", self.udf(struct(col("text"))).alias("_out")).select("_row", "id", "_out.*").toPandas()
+            titles = [getattr(t, "headline", None) for t in texts]
+            columns = {"_row": range(len(ids)), "id": ids, "text": [str(t) for t in texts]}
+            if any(titles):  # the headlines the reader found travel as the optional title column
+                columns["title"] = titles
+            frame = self.spark.createDataFrame(pd.DataFrame(columns))
+            inputs = struct(*(col(name) for name in ("text", "title") if name in columns))
+            scored = frame.select("_row", "id", self.udf(inputs).alias("_out")).select("_row", "id", "_out.*").toPandas()
             out = scored.sort_values("_row").drop(columns="_row").reset_index(drop=True)
         else:
             out = pd.DataFrame({name: pd.Series(dtype=float if name.startswith("p_") else object) for name in ["id", *self.columns]})

@@ -280,9 +280,15 @@ def log_model(
 
     import shutil
 
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema
+
     example = input_example[["text"]].head(3).reset_index(drop=True)
     # params: predict(frame, params={"explain": K}) adds the evidence column.
-    signature = infer_signature(example, predict_frame(pipeline, example), params={"explain": 0})
+    inferred = infer_signature(example, predict_frame(pipeline, example), params={"explain": 0})
+    # An optional title column travels with each text as its headline (the title text score).
+    inputs = Schema([ColSpec("string", "text"), ColSpec("string", "title", required=False)])
+    signature = ModelSignature(inputs=inputs, outputs=inferred.outputs, params=inferred.params)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.joblib"
         joblib.dump(pipeline, path)

@@ -209,3 +209,21 @@ def test_with_values_sets_keys_and_drops_the_search_space() -> None:
     assert trial.tune is None and base.model.num_leaves == 15
     with pytest.raises(ConfigError, match=r"^setting model\.num_leaves=1: invalid config \(1 problem\)"):
         with_values(base, {"model.num_leaves": 1})
+
+
+def test_calibration_is_sigmoid_where_cross_validation_folds_exist(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    assert load_config(path).calibration.method == "sigmoid"
+    assert load_config(path, ["split.cv_folds=0"]).calibration.method == "none"
+    assert load_config(path, ["split.cv_folds=0", "calibration.method=none"]).calibration.method == "none"
+    assert load_config(path, ["calibration.method=isotonic"]).calibration.method == "isotonic"
+    with pytest.raises(ConfigError, match="calibration.method needs out-of-fold predictions"):
+        load_config(path, ["split.cv_folds=0", "calibration.method=sigmoid"])
+
+
+def test_the_default_design_stacks_text_scores_and_keeps_raw_ngrams_off(tmp_path: Path) -> None:
+    features = load_config(write(tmp_path, MINIMAL)).features
+    assert features.text_scores.enabled and features.text_scores.views == ["word", "char"]
+    assert not features.word.enabled and not features.char.enabled
+    with pytest.raises(ConfigError, match=r"features\.text_scores\.views\.0: Input should be 'word' or 'char'"):
+        load_config(write(tmp_path, MINIMAL), ["features.text_scores.views=[words]"])
