@@ -15,7 +15,8 @@ Tasks:
 - ``indonews_time``: indonews outlet identification, trained before 12 June 2025, tested 18-20 June.
 
 Variants (``--ablations``): ``default``; ``no_domain`` (lexicon, attribution, style off);
-``no_text_scores`` (text scores off, raw word TF-IDF columns on: the previous design).
+``no_text_scores`` (text scores off, raw word TF-IDF columns on: the previous design);
+``no_title`` (no headline text score, no lexicon hits counted in the headline).
 
     python benchmarks/accuracy.py                       # the table, default design
     python benchmarks/accuracy.py --ablations           # plus the three ablations
@@ -72,6 +73,7 @@ VARIANTS: dict[str, list[str]] = {
     "default": [],
     "no_domain": ["features.lexicon.enabled=false", "features.attribution.enabled=false", "features.style.enabled=false"],
     "no_text_scores": ["features.text_scores.enabled=false", "features.word.enabled=true"],
+    "no_title": ["features.text_scores.title=false", "features.lexicon.title=false"],
 }
 
 
@@ -138,7 +140,7 @@ def _baseline(config: Any, data: Any) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=list(TASKS))
-    parser.add_argument("--ablations", action="store_true", help="also run no_domain and no_text_scores")
+    parser.add_argument("--ablations", action="store_true", help="also run no_domain, no_text_scores and no_title")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), help="run exactly these variants")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="a config override for every task (KEY=VALUE)")
     args = parser.parse_args(argv)

@@ -363,6 +363,11 @@ class _Reader:
                 }
             )
         locate(self.original, self.cleaned, [c for item in items for c in item["cues"]], self.parts.placeholder)
+        for item in items:
+            if item["kind"] == "text_score":
+                # An n-gram that joins words across a line the cleaner removed is not in the
+                # article: it explains nothing a reader can find, so it is left out.
+                item["cues"] = [c for c in item["cues"] if c["start"] is not None]
         return items
 
     def _absent(self, what: str) -> str:

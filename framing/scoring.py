@@ -246,6 +246,7 @@ class _Scorer:
 
     def _one_by_one(self, ids: list[str], texts: list[str]) -> tuple[pd.DataFrame, Any, list[str], list[tuple[str, str]]]:
         """Score a chunk that failed as a whole article by article; return what failed and why."""
+        import numpy as np
         import pandas as pd
         import scipy.sparse as sp
 
@@ -262,7 +263,12 @@ class _Scorer:
         if not frames:
             frame, _ = predict_texts(self.model, [], self.explain)
             return frame, None, [], failed
-        X = sp.vstack(matrices).tocsr() if all(m is not None for m in matrices) else None
+        if any(m is None for m in matrices):
+            X = None
+        elif any(sp.issparse(m) for m in matrices):
+            X = sp.vstack(matrices).tocsr()
+        else:  # the default design's features are dense
+            X = np.vstack(matrices)
         return pd.concat(frames, ignore_index=True), X, kept, failed
 
 

@@ -23,7 +23,8 @@ from framing.pipeline import build_pipeline, feature_names
 from framing.track import load_pipeline
 from framing.training import train
 
-SMALL_MODEL = [*SHARED_SMALL_MODEL, "split.cv_folds=2"]
+# Raw word n-grams on beside the default text scores, so the explanations of both text paths are tested.
+SMALL_MODEL = [*SHARED_SMALL_MODEL, "split.cv_folds=2", "features.word.enabled=true"]
 
 # Hand-written: a dateline, a "Baca juga" line repeating a cue of the body, a double space, an
 # outlet name masked in the body, and a byline/sign-off.
@@ -65,7 +66,19 @@ def _contributions(pipeline, texts: list[str]):  # noqa: ANN001, ANN202
     cleaned = steps["clean"].transform(texts)
     X = steps["features"].transform(cleaned)
     booster = steps["model"].booster_
-    return X, booster.predict(X, pred_contrib=True, num_threads=1), booster.predict(X, raw_score=True, num_threads=1)
+    contrib = booster.predict(X, pred_contrib=True, num_threads=1)
+    raw = booster.predict(X, raw_score=True, num_threads=1)
+    width = X.shape[1] + 1
+    # LightGBM returns one sparse matrix per class for sparse input and one dense block
+    # (rows x classes * (features + 1)) for dense input; a binary model has one block for the
+    # positive class. Multiclass: one dense array per class either way.
+    if isinstance(contrib, list):
+        return X, [np.asarray(m.toarray()) for m in contrib], raw
+    contrib = np.asarray(contrib.toarray()) if hasattr(contrib, "toarray") else contrib
+    if contrib.shape[1] == width:
+        return X, contrib, raw
+    per_class = list(contrib.reshape(X.shape[0], len(pipeline.classes_), width).transpose(1, 0, 2))
+    return X, per_class, raw
 
 
 def test_evidence_is_the_top_k_of_pred_contrib_toward_the_calibrated_label(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
@@ -78,10 +91,10 @@ def test_evidence_is_the_top_k_of_pred_contrib_toward_the_calibrated_label(model
     names = feature_names(pipeline.pipeline)
     classes = [str(c) for c in pipeline.classes_]
     labels = pipeline.predict(texts)
-    assert isinstance(contributions, list) and len(contributions) == len(classes)
+    kinds = set()
     for i, items in enumerate(found):
         c = classes.index(str(labels[i]))
-        row = contributions[c][i].toarray().ravel()
+        row = contributions[c][i]
         # LightGBM's identity: the contributions and the bias add up to the class's raw score.
         assert row.sum() == pytest.approx(raw[i, c], abs=1e-9)
         positive = np.sort(row[:-1][row[:-1] > 0])[::-1]
@@ -91,7 +104,10 @@ def test_evidence_is_the_top_k_of_pred_contrib_toward_the_calibrated_label(model
             column = names.index(item["feature"])
             assert item["contribution"] == row[column]
             assert item["value"] == pytest.approx(X[i, column])
-            assert item["kind"] == {"word": "ngram", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}[item["feature"].split("__")[0]]
+            family = item["feature"].split("__")[0]
+            assert item["kind"] == {"word": "ngram", "text_scores": "text_score", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}[family]
+            kinds.add(item["kind"])
+    assert "text_score" in kinds and "ngram" in kinds  # both text paths are explained by this model
     assert json.loads(json.dumps(found)) == found  # JSON-able as it is
 
 
@@ -160,7 +176,7 @@ def test_every_cue_span_slices_back_to_the_original_text(model, corpus: pd.DataF
     for text in texts:
         found = finder.find(text)
         surfaces[text] = {" ".join(h["text"].split()) for h in found["lexicon"]} | {" ".join(a["source"].split()) for a in found["attributions"]}
-    located = unlocated = 0
+    located = unlocated = text_score_cues = 0
     for text, items in zip(texts, evidence(pipeline, texts, 10)):
         for item in items:
             for cue in item["cues"]:
@@ -178,7 +194,10 @@ def test_every_cue_span_slices_back_to_the_original_text(model, corpus: pd.DataF
                     assert words.lower() == item["feature"].split("__", 1)[1]
                 elif item["kind"] in ("lexicon", "attribution"):
                     assert words in surfaces[text], (words, item["feature"])
-    assert located > 100 and unlocated == 0
+                elif item["kind"] == "text_score" and item["feature"].startswith("text_scores__word_"):
+                    assert re.findall(r"\w\w+", words.lower()) == cue["ngram"].split()
+                    text_score_cues += 1
+    assert located > 100 and unlocated == 0 and text_score_cues > 10
 
 
 def test_spans_map_past_furniture_and_masked_names_into_the_original(model) -> None:  # noqa: ANN001
@@ -241,7 +260,7 @@ def test_binary_model_contributions_toward_the_negative_class_are_negated(corpus
     labels = pipeline.predict(texts[:20])
     assert set(labels) == {"other", "supportive"}
     for i, items in enumerate(found):
-        row = contributions[i].toarray().ravel() if hasattr(contributions, "toarray") else contributions[i]
+        row = contributions[i]
         sign = 1.0 if labels[i] == "supportive" else -1.0
         assert row.sum() == pytest.approx(raw[i], abs=1e-9)
         assert [item["contribution"] for item in items] == [sign * row[names.index(item["feature"])] for item in items]

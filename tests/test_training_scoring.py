@@ -133,7 +133,9 @@ def test_model_is_registered_with_signature(trained) -> None:  # noqa: ANN001
     assert version.run_id == result.run_id
     mlflow.set_tracking_uri(uri)
     info = mlflow.models.get_model_info(result.model_uri)
-    assert info.signature.inputs.input_names() == ["text"]
+    # The demo corpus has headlines: the model reads an optional title column beside the text.
+    assert info.signature.inputs.input_names() == ["text", "title"]
+    assert [spec.required for spec in info.signature.inputs.inputs] == [True, False]
     assert info.signature.outputs.input_names() == ["label", "p_critical", "p_neutral", "p_supportive"]
 
 
