@@ -35,7 +35,7 @@ SMALL = [
     "evaluation.masking_probe=false",
     "tune.startup_trials=2",
     "tune.pruner={kind: none}",
-    "tune.space={model.num_leaves: {int: [2, 8]}, model.learning_rate: {float: [0.05, 0.3], log: true}, features.word.ngram_range: {choices: [[1, 1], [1, 2]]}}",
+    "tune.space={model.num_leaves: {int: [2, 8]}, model.learning_rate: {float: [0.05, 0.3], log: true}, features.text_scores.C: {float: [0.01, 10.0], log: true}}",
 ]
 # Leaves need more articles than there are: no tree can split, every article gets the same label.
 WEAK = ["tune.space={model.min_child_samples: {int: [500, 1000]}}", "model.min_child_samples=500"]
@@ -108,7 +108,7 @@ def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
 def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     first = _trials(storage, "stance")[0]
-    assert first.params == {"model.num_leaves": 4, "model.learning_rate": 0.05, "features.word.ngram_range": "[1, 2]"}
+    assert first.params == {"model.num_leaves": 4, "model.learning_rate": 0.05, "features.text_scores.C": 10.0}
     assert first.user_attrs["framing.default"] is True
     assert result.default_value == pytest.approx(first.value)
 
