@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+# The real corpora: ../shared/data beside the checkout, or wherever FRAMING_SHARED_DATA points.
+SHARED = Path(os.environ.get("FRAMING_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 TASKS: dict[str, dict[str, Any]] = {
     "demo_stance": {"config": ROOT / "configs" / "stance.yaml", "set": []},
