@@ -8,8 +8,8 @@ registered outlets left in the body by a neutral placeholder, repairs words glue
 links were dropped, and counts what it did per kind (:data:`COUNT_KINDS`) so that the style
 features can still use the counts when the config allows it.
 
-Every pattern lives in ``configs/cleaning.yaml``: a user adds an outlet or a furniture line there,
-without code.
+Every pattern lives in a YAML file, by default the packaged ``framing/resources/cleaning.yaml``: a
+user adds an outlet or a furniture line to a copy of it (named by ``patterns``), without code.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from framing.errors import FramingError
-from framing.features._text import CONFIGS, check_documents, trie_pattern
+from framing.features._text import check_documents, resource_path, trie_pattern
 
 __all__ = ["COUNT_KINDS", "Article", "CleanedText", "TextCleaner", "articles"]
 
@@ -305,8 +305,8 @@ class TextCleaner(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     patterns
-        The cleaning YAML, or a folder holding ``cleaning.yaml``. ``None`` means
-        ``configs/cleaning.yaml``.
+        The cleaning YAML, or a folder holding ``cleaning.yaml``. ``None`` or ``"default"`` means
+        the packaged ``framing/resources/cleaning.yaml``.
     remove_furniture
         Remove link boxes, related-article lists, ad lines, share prompts, embeds, outlet promo
         lines and script snippets, and repair mojibake.
@@ -442,11 +442,9 @@ class TextCleaner(TransformerMixin, BaseEstimator):
 
 
 def _resolve_path(patterns: str | Path | None) -> Path:
-    if patterns is None:
-        return CONFIGS / "cleaning.yaml"
-    if not isinstance(patterns, (str, Path)):
-        raise FramingError(f"Got patterns={patterns!r}, expected a path to a cleaning YAML file or its folder.")
-    path = Path(patterns).expanduser()
+    if patterns is not None and not isinstance(patterns, (str, Path)):
+        raise FramingError(f"Got patterns={patterns!r}, expected a path to a cleaning YAML file or its folder, or 'default'.")
+    path = resource_path(patterns, "cleaning.yaml")
     if path.is_dir():
         path = path / "cleaning.yaml"
     if not path.is_file():

@@ -49,6 +49,11 @@ __all__ = [
 
 CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
 # Resource files (YAML) named in a config; relative paths resolve against the config's folder.
+# The value PACKAGED ("default", like None) names the file shipped in framing/resources and is left
+# as it is: the extractors own their packaged defaults, and the logged params stay portable.
+PACKAGED = "default"
+# The name data.paths uses for the demo corpus shipped in the package (framing/data).
+DEMO = "demo"
 RESOURCE_KEYS = (
     ("clean", "patterns"),
     ("features", "lexicon", "lexicons"),
@@ -592,7 +597,11 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     """Read a YAML config, apply ``--set`` overrides and validate it.
 
     Relative ``data.paths`` in the file are resolved against the file's folder; paths given in an
-    override are resolved against the current directory, where the user typed them.
+    override are resolved against the current directory, where the user typed them. The data path
+    ``demo`` is the demo corpus shipped in the package. Resource files (``clean.patterns``,
+    ``features.lexicon.lexicons``, ``features.attribution.gazetteer``,
+    ``features.style.evaluative``) resolve like the file's data paths, except ``default``, which
+    names the file shipped in ``framing/resources``.
 
     Parameters
     ----------
@@ -632,12 +641,12 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     data = tree.get("data")
     if isinstance(data, dict) and data.get("paths") is not None:
         paths = data["paths"] if isinstance(data["paths"], list) else [data["paths"]]
-        data["paths"] = [_resolve(str(p), path.parent) for p in paths]
+        data["paths"] = [_data_path(str(p), path.parent) for p in paths]
     for keys in RESOURCE_KEYS:
         node: Any = tree
         for key in keys[:-1]:
             node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str) and node[keys[-1]] != PACKAGED:
             node[keys[-1]] = _resolve(node[keys[-1]], path.parent)
 
     source = str(path)
@@ -645,7 +654,7 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         for text in overrides:
             keys, value = parse_override(text)
             if keys == ["data", "paths"]:
-                value = [str(Path(p).expanduser()) for p in (value if isinstance(value, list) else [value])]
+                value = [_data_path(str(p), Path()) for p in (value if isinstance(value, list) else [value])]
             _apply_override(tree, keys, value, source)
         source = f"{path} (with --set {' '.join(overrides)})"
     try:
@@ -684,6 +693,15 @@ def _resolve(entry: str, base: Path) -> str:
     if candidate.is_absolute():
         return str(candidate)
     return str(base / candidate)
+
+
+def _data_path(entry: str, base: Path) -> str:
+    """A data path: ``demo`` is the packaged demo corpus, anything else a path relative to ``base``."""
+    if entry == DEMO:
+        from framing.demo import DEMO_CORPUS
+
+        return str(DEMO_CORPUS)
+    return _resolve(entry, base)
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from framing.config import ConfigError, flatten, load_config, parse_override
+from framing.errors import FramingError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +81,33 @@ def test_resource_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     assert config.features.lexicon.lexicons == str(tmp_path / "lex")
     assert config.features.attribution.gazetteer == "/abs/g.yaml"
     assert config.features.style.evaluative is None  # the extractor's own default
+
+
+def test_default_names_the_packaged_resources_and_other_values_stay_paths(tmp_path: Path) -> None:
+    from framing.clean import TextCleaner
+    from framing.features._text import RESOURCES
+    from framing.features.attribution import AttributionFeatures
+    from framing.features.lexicon import LexiconFeatures
+
+    text = MINIMAL + "clean: {patterns: default}\nfeatures: {lexicon: {lexicons: default}, attribution: {gazetteer: my/g.yaml}}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.clean.patterns == "default" and config.features.lexicon.lexicons == "default"
+    assert config.features.attribution.gazetteer == str(tmp_path / "my" / "g.yaml")
+    # The extractors read "default" as the file shipped in framing/resources, not tmp_path/default.
+    assert TextCleaner(patterns=config.clean.patterns).fit([]).path_ == str(RESOURCES / "cleaning.yaml")
+    sources = {Path(term.source) for term in LexiconFeatures(lexicons=config.features.lexicon.lexicons).fit([""]).lexicon_}
+    assert sources == set((RESOURCES / "lexicons").glob("*.yaml")) and len(sources) == 10
+    with pytest.raises(FramingError, match=re.escape(f"Got gazetteer={str(tmp_path / 'my' / 'g.yaml')!r}, expected an existing YAML file")):
+        AttributionFeatures(gazetteer=config.features.attribution.gazetteer).fit([])
+
+
+def test_demo_names_the_packaged_demo_corpus_in_the_file_and_in_overrides(tmp_path: Path) -> None:
+    from framing.demo import DEMO_CORPUS
+
+    config = load_config(write(tmp_path, MINIMAL.replace("[corpus.jsonl]", "[demo, demo.jsonl]")))
+    assert config.data.paths == [str(DEMO_CORPUS), str(tmp_path / "demo.jsonl")]
+    assert load_config(write(tmp_path, MINIMAL), ["data.paths=demo"]).data.paths == [str(DEMO_CORPUS)]
+    assert DEMO_CORPUS.is_file()
 
 
 def test_document_frequency_bounds(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_no_12_word_run_from_the_seeds_or_the_real_corpora(corpus: pd.DataFrame)
 def test_configs_read_the_demo_corpus_through_the_normal_reader(name: str) -> None:
     config = load_config(ROOT / "configs" / name)
     loaded = read_corpus(config.data)
-    assert loaded.files == [str(ROOT / "configs" / ".." / "framing" / "data" / "demo_corpus.jsonl")]
+    assert loaded.files == [str(DEMO_CORPUS)]  # data.paths: [demo], the corpus shipped in the package
     assert len(loaded.records) == 294 and loaded.n_rejects == 0
 
 

@@ -205,10 +205,14 @@ def test_a_logged_model_loads_without_the_framing_package(trained, tmp_path: Pat
     result, uri, _, _ = trained
     mlflow.set_tracking_uri(uri)
     folder = mlflow.artifacts.download_artifacts(result.model_uri, dst_path=str(tmp_path / "model"))
+    # Hide only what makes framing importable (the editable finder, the checkout, a folder holding
+    # framing/), not every path that happens to contain "framing": a clone may live in ./framing.
     code = (
         "import sys\n"
+        "from pathlib import Path\n"
         "sys.meta_path = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
-        "sys.path = [p for p in sys.path if p not in ('', '.') and 'framing' not in p]\n"
+        f"sys.path = [p for p in sys.path if p not in ('', '.') and Path(p).resolve() != Path({str(ROOT)!r})"
+        " and not (Path(p) / 'framing' / '__init__.py').exists()]\n"
         "import importlib.util; assert importlib.util.find_spec('framing') is None\n"
         "import mlflow.pyfunc, pandas as pd\n"
         f"model = mlflow.pyfunc.load_model({folder!r})\n"

@@ -8,6 +8,7 @@ attributes, a deterministic ``transform`` returning a 2-D float array, and stabl
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from collections.abc import Iterable
@@ -19,17 +20,22 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
-    "CONFIGS",
+    "DEFAULT",
+    "RESOURCES",
     "TextFeatures",
     "check_documents",
     "count_tokens",
     "lower_same_length",
     "per_thousand",
+    "resource_path",
     "trie_pattern",
 ]
 
-# The YAML resources (lexicons, gazetteer, cleaning patterns) of a source checkout.
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+# The YAML resources (cleaning patterns, gazetteer, style words, lexicons) ship inside the package
+# (package-data), so an installed framing finds them wherever it runs from.
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+# What a config or an extractor argument writes instead of a path to mean "the packaged file".
+DEFAULT = "default"
 
 # A token: letters/digits, with inner hyphens (reduplication: "negara-negara") and apostrophes.
 TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -59,6 +65,24 @@ def check_documents(X: Any) -> list[str]:
         else:
             raise TypeError(f"Expected documents as strings, got {type(doc).__name__}: {doc!r:.60}.")
     return docs
+
+
+def resource_path(value: str | os.PathLike[str] | None, name: str) -> Path:
+    """The file or folder a resource argument stands for.
+
+    ``None`` and ``"default"`` mean ``name`` in the packaged :data:`RESOURCES`; anything else is a
+    path (``~`` expanded), as given.
+
+    Examples
+    --------
+    >>> resource_path("default", "style.yaml") == RESOURCES / "style.yaml" == resource_path(None, "style.yaml")
+    True
+    >>> resource_path("my/style.yaml", "style.yaml").as_posix()
+    'my/style.yaml'
+    """
+    if value is None or (isinstance(value, str) and value == DEFAULT):
+        return RESOURCES / name
+    return Path(value).expanduser()
 
 
 def lower_same_length(text: str) -> str:

@@ -13,7 +13,7 @@ An *attribution* links a cue to a source:
 - the **channel** of a reporting verb: "X mengatakan kepada <media>", when <media> is a media
   source of the gazetteer (after "kepada" anything else is the addressee, not a source).
 
-Sources resolve through the gazetteer (``configs/gazetteer.yaml``) to an origin group. A capitalised
+Sources resolve through the gazetteer (``framing/resources/gazetteer.yaml``) to an origin group. A capitalised
 phrase (or a domain name) that the gazetteer does not know becomes a source of group ``other`` when
 it stands where a source must stand (right after a marker, right before a reporting verb); it takes
 the group of a gazetteer name inside it ("Kepala Staf Angkatan Bersenjata Iran" -> iranian_official).
@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from framing.errors import FramingError
-from framing.features._text import CONFIGS, TextFeatures, count_tokens, lower_same_length, per_thousand, trie_pattern
+from framing.features._text import TextFeatures, count_tokens, lower_same_length, per_thousand, resource_path, trie_pattern
 
 __all__ = ["Attribution", "AttributionFeatures"]
 
@@ -203,8 +203,9 @@ class AttributionFeatures(TextFeatures):
     Parameters
     ----------
     gazetteer
-        The gazetteer YAML (a file, or a folder holding ``gazetteer.yaml``); ``None`` means
-        ``configs/gazetteer.yaml``. Its schema is documented at the top of that file.
+        The gazetteer YAML (a file, or a folder holding ``gazetteer.yaml``); ``None`` or
+        ``"default"`` means the packaged ``framing/resources/gazetteer.yaml``. Its schema is
+        documented at the top of that file.
     window
         Largest number of characters between a cue and its source.
 
@@ -246,7 +247,7 @@ class AttributionFeatures(TextFeatures):
         self.names_ = ["density", *shares, "direct_share", "anonymous_share", "diversity", "n_sources", "both_sides"]
 
     def _gazetteer_path(self) -> Path:
-        path = Path(self.gazetteer) if self.gazetteer is not None else CONFIGS / GAZETTEER_FILE
+        path = resource_path(self.gazetteer, GAZETTEER_FILE)
         if path.is_dir():
             path = path / GAZETTEER_FILE
         if not path.is_file():

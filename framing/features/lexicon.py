@@ -1,6 +1,7 @@
 """Lexical cues: loaded terms from YAML lexicons, counted per category and per term.
 
-A lexicon is a YAML file under ``configs/lexicons/``, one category per file::
+A lexicon is a YAML file (the packaged ones are under ``framing/resources/lexicons/``), one
+category per file::
 
     category: moral_condemnation        # snake_case; the feature is rate_moral_condemnation
     description: >-                     # what the category captures, for the analyst (required)
@@ -42,11 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.features._text import CONFIGS, TextFeatures, count_tokens, per_thousand
+from framing.features._text import RESOURCES, TextFeatures, count_tokens, per_thousand, resource_path
 
 __all__ = ["Hit", "LexiconFeatures", "LexiconTerm", "load_lexicons"]
 
-DEFAULT_LEXICONS = CONFIGS / "lexicons"
+DEFAULT_LEXICONS = RESOURCES / "lexicons"
 
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]*\Z")
 # A term: words of letters/digits (inner apostrophes allowed) separated by whitespace or hyphens.
@@ -96,7 +97,10 @@ def _slug(term: str) -> str:
 
 
 def _lexicon_files(lexicons: Any) -> list[Path]:
-    """The YAML files that ``lexicons`` (None, a file, a folder or a list of them) stands for."""
+    """The YAML files that ``lexicons`` (None, a file, a folder or a list of them) stands for.
+
+    ``None``, and ``"default"`` anywhere a path may stand, is the packaged lexicon folder.
+    """
     if lexicons is None:
         entries: list[Any] = [DEFAULT_LEXICONS]
     elif isinstance(lexicons, (str, os.PathLike)):
@@ -104,10 +108,10 @@ def _lexicon_files(lexicons: Any) -> list[Path]:
     elif isinstance(lexicons, Sequence) and lexicons and all(isinstance(e, (str, os.PathLike)) for e in lexicons):
         entries = list(lexicons)
     else:
-        raise FramingError(f"Got lexicons={lexicons!r}, expected a YAML file, a folder of them, a list of these, or None (the default lexicons).")
+        raise FramingError(f"Got lexicons={lexicons!r}, expected a YAML file, a folder of them, a list of these, or None or 'default' (the packaged lexicons).")
     files: list[Path] = []
     for entry in entries:
-        path = Path(entry)
+        path = resource_path(entry, "lexicons")
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".yaml", ".yml"})
             if not inside:
@@ -195,8 +199,8 @@ def load_lexicons(lexicons: Any = None) -> tuple[list[str], dict[str, str], list
     Parameters
     ----------
     lexicons
-        A YAML file, a folder of them, a list of files and folders, or ``None`` for
-        ``configs/lexicons/``.
+        A YAML file, a folder of them, a list of files and folders, or ``None`` (or ``"default"``)
+        for the packaged ``framing/resources/lexicons/``.
 
     Returns
     -------
@@ -280,8 +284,9 @@ class LexiconFeatures(TextFeatures):
     Parameters
     ----------
     lexicons
-        A lexicon YAML file, a folder of them, or a list of files and folders; ``None`` is
-        ``configs/lexicons/``. The file format and the matching rules are in the module docstring.
+        A lexicon YAML file, a folder of them, or a list of files and folders; ``None`` or
+        ``"default"`` is the packaged ``framing/resources/lexicons/``. The file format and the
+        matching rules are in the module docstring.
     min_term_count
         A term gets its own count column when it has at least this many hits in the training
         documents (hits, not documents). Category rates always use every term.

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from framing.errors import FramingError
-from framing.features._text import CONFIGS, TextFeatures, count_tokens, lower_same_length, per_thousand, trie_pattern
+from framing.features._text import TextFeatures, count_tokens, lower_same_length, per_thousand, resource_path, trie_pattern
 
 __all__ = ["StyleFeatures"]
 
@@ -40,7 +40,8 @@ class StyleFeatures(TextFeatures):
     Parameters
     ----------
     evaluative
-        YAML file with an ``evaluative`` word list (default ``configs/style.yaml``).
+        YAML file with an ``evaluative`` word list; ``None`` or ``"default"`` means the packaged
+        ``framing/resources/style.yaml``.
     cleaning_counts
         Add one feature per kind of removed page furniture (``removed_<kind>``), read from the
         :class:`framing.clean.CleanedText` documents a cleaner produces (zero for plain strings).
@@ -60,7 +61,7 @@ class StyleFeatures(TextFeatures):
         self.cleaning_counts = cleaning_counts
 
     def _fit(self, docs: list[str]) -> None:
-        path = Path(self.evaluative) if self.evaluative is not None else CONFIGS / "style.yaml"
+        path = resource_path(self.evaluative, "style.yaml")
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:

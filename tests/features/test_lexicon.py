@@ -14,10 +14,10 @@ from sklearn.exceptions import NotFittedError
 
 from conftest import SEEDS, needs_seeds
 from framing.errors import FramingError
-from framing.features._text import CONFIGS
+from framing.features._text import RESOURCES
 from framing.features.lexicon import Hit, LexiconFeatures, load_lexicons
 
-SHIPPED = CONFIGS / "lexicons"
+SHIPPED = RESOURCES / "lexicons"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
