@@ -249,6 +249,11 @@ class _Task:
     n_jobs: int | None
     # Seeds this process's sampler (see _sampler): 0 for a fresh single-process study.
     salt: tuple[int, ...] = ()
+    # The training side's group and date columns (the stacked text scores' inner folds follow the
+    # split), and its texts as the run cleaned them once, reused by every trial that cleans alike.
+    keys: Any = None
+    cleaned: list[Any] | None = None
+    cleaned_with: dict[str, Any] | None = None
 
 
 class _Objective:
@@ -302,7 +307,11 @@ class _Objective:
                 "folds.json",
             )
             try:
-                _, oof = cross_validate(trial_config, task.texts, task.y, task.classes, task.folds, on_fold=fold_done)
+                from framing.pipeline import stack_groups
+
+                groups = stack_groups(task.keys, trial_config.split, trial_config.features.text_scores.inner_folds) if task.keys is not None else None
+                cleaned = task.cleaned if trial_config.clean.model_dump() == task.cleaned_with else None
+                _, oof = cross_validate(trial_config, task.texts, task.y, task.classes, task.folds, groups=groups, cleaned=cleaned, on_fold=fold_done)
                 value = _objective_value(trial_config, scores, oof, task)
             except optuna.TrialPruned as exc:
                 pruned = exc
@@ -665,7 +674,27 @@ def tune(
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         n_jobs = max(1, min(config.model.n_jobs if config.model.n_jobs > 0 else cores, cores // workers)) if workers > 1 else None
         salt = (len(study.trials),)  # 0 on a fresh study: the seed alone, as reproducibility needs
-        task = _Task(config, train_records["text"].tolist(), y_train, train_records["id"].tolist(), classes, folds, storage, study_name, parent_id, target, timeout, n_jobs, salt)
+        from framing.training import _texts
+
+        key_columns = [c for c in (config.split.group_column, config.split.time_column) if c in train_records]
+        task = _Task(
+            config,
+            _texts(train_records),
+            y_train,
+            train_records["id"].tolist(),
+            classes,
+            folds,
+            storage,
+            study_name,
+            parent_id,
+            target,
+            timeout,
+            n_jobs,
+            salt,
+            keys=train_records[key_columns] if key_columns else None,
+            cleaned=data.cleaned_for(config, split.train),
+            cleaned_with=data.cleaned_with,
+        )
 
         def changed(current: optuna.Study) -> None:
             if progress is not None:

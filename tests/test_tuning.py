@@ -261,8 +261,13 @@ def test_two_workers_share_one_study_without_duplicate_trials(data_path: Path, t
 def test_pruned_trials_stop_after_their_first_fold(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     storage = f"sqlite:///{tmp_path}/optuna.db"
-    # Anything below the best trial so far, after one fold, is stopped.
-    prune = ["tune.pruner={kind: percentile, percentile: 99, startup_trials: 1, warmup_folds: 1}", "tracking.register_model=false"]
+    # Anything below the best trial so far, after one fold, is stopped. A trial that draws leaves
+    # of 1,000 articles cannot split at all and scores below the untuned first trial.
+    prune = [
+        "tune.pruner={kind: percentile, percentile: 99, startup_trials: 1, warmup_folds: 1}",
+        "tracking.register_model=false",
+        "tune.space={model.min_child_samples: {choices: [1, 1000]}, model.num_leaves: {int: [2, 8]}}",
+    ]
     result = tune(_config(data_path, *prune), trials=4, storage=storage, report=lambda line: None)
     trials = _trials(storage, "stance")
     pruned = [t for t in trials if t.state == TrialState.PRUNED]
