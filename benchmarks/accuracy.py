@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             values = {".".join(parse_override(o)[0]): parse_override(o)[1] for o in VARIANTS[variant]}
             result = _score(with_values(config, values), data)
             rows.append((name, variant, result, baseline))
-            interval = f"{result['f1']:.3f} ({result['low']:.3f}-{result['high']:.3f})"
+            interval = f"{result['f1']:.3f} " + (f"({result['low']:.3f}-{result['high']:.3f})" if result["low"] == result["low"] else "(one test group)")
             print(
                 f"{name:<20} {variant:<15} {interval:<26} {baseline:>9.3f} {result['f1'] - baseline:>+7.3f} {result['seconds']:>8.1f}  inner {result['inner']}; {note}",
                 flush=True,

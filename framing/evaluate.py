@@ -268,6 +268,8 @@ def bootstrap_interval(
 
     With a grouped split the articles of one outlet are not independent: resampling outlets, not
     articles, gives an interval as wide as the evidence really is (few test outlets, wide interval).
+    A single test group says nothing about how the score varies between groups: the interval is
+    then ``(nan, nan)``, not the zero-width interval resampling one group would give.
 
     Examples
     --------
@@ -284,6 +286,8 @@ def bootstrap_interval(
     else:
         groups = np.asarray(groups, dtype=object)
         units = [np.flatnonzero(groups == g) for g in dict.fromkeys(groups.tolist())]
+        if len(units) < 2:
+            return (float("nan"), float("nan"))
     scores = []
     for _ in range(n_boot):
         picked = np.concatenate([units[i] for i in rng.integers(0, len(units), len(units))])

@@ -186,6 +186,9 @@ def test_bootstrap_resamples_whole_groups() -> None:
     low, high = bootstrap_interval(y_true, y_pred, ["a", "b"], groups=groups, metric="accuracy", n_boot=400, seed=1)
     assert (low, high) == (0.0, 1.0)
     assert bootstrap_interval(y_true, y_pred, ["a", "b"], n_boot=0) != bootstrap_interval(y_true, y_pred, ["a", "b"], n_boot=0)  # nan
+    # One test outlet: no interval (resampling it would give the zero-width (0.5, 0.5)).
+    one = bootstrap_interval(y_true, y_pred, ["a", "b"], groups=["o1"] * 4, metric="accuracy", n_boot=50)
+    assert np.isnan(one).all()
 
 
 def test_per_group_table() -> None:
