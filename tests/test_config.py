@@ -225,17 +225,18 @@ def test_search_space_errors_name_the_key(space: str, message: str) -> None:
 def test_search_space_of_the_shipped_stance_config() -> None:
     tune = load_config(ROOT / "configs" / "stance.yaml").tune
     assert tune.trials == 30 and tune.pruner.kind == "median"
-    assert tune.space["model.learning_rate"].float_range == (0.01, 0.3) and tune.space["model.learning_rate"].log
-    assert tune.space["features.word.ngram_range"].choices == [[1, 1], [1, 2], [1, 3]]
+    assert tune.space["model.learning_rate"].float_range == (0.02, 0.2) and tune.space["model.learning_rate"].log
+    assert tune.space["features.text_scores.word_ngram_range"].choices == [[1, 1], [1, 2], [1, 3]]
+    assert not [key for key in tune.space if key.startswith(("features.word.", "features.char."))]  # off by default
 
 
 def test_with_values_sets_keys_and_drops_the_search_space() -> None:
     from framing.config import with_values
 
     base = load_config(ROOT / "configs" / "stance.yaml")
-    trial = with_values(base, {"model.num_leaves": 7, "features.word.ngram_range": [1, 3], "model.params.min_data_in_bin": 1})
-    assert (trial.model.num_leaves, trial.features.word.ngram_range, trial.model.params) == (7, (1, 3), {"min_data_in_bin": 1})
-    assert trial.tune is None and base.model.num_leaves == 15
+    trial = with_values(base, {"model.num_leaves": 15, "features.word.ngram_range": [1, 3], "model.params.min_data_in_bin": 1})
+    assert (trial.model.num_leaves, trial.features.word.ngram_range, trial.model.params) == (15, (1, 3), {"min_data_in_bin": 1})
+    assert trial.tune is None and base.model.num_leaves == 7
     with pytest.raises(ConfigError, match=r"^setting model\.num_leaves=1: invalid config \(1 problem\)"):
         with_values(base, {"model.num_leaves": 1})
 
