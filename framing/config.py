@@ -177,7 +177,7 @@ class StyleConfig(_Section):
 
 class TextScoresConfig(_Section):
     """Arguments of :class:`framing.features.text_scores.TextScoreFeatures`: linear n-gram models
-    whose out-of-fold class probabilities are LightGBM columns (inner folds grouped like the split)."""
+    whose out-of-fold class scores are LightGBM columns (inner folds grouped like the split)."""
 
     enabled: bool = True
     views: list[Literal["word", "char"]] = Field(default_factory=lambda: ["word", "char"], min_length=1)
@@ -185,7 +185,8 @@ class TextScoresConfig(_Section):
     char_ngram_range: tuple[int, int] = (2, 5)
     min_df: int = Field(default=2, ge=1)
     max_features: int | None = Field(default=100_000, gt=0)
-    C: float = Field(default=10.0, gt=0)
+    classifier: Literal["svm", "logistic"] = "svm"  # svm: decision values; logistic: probabilities
+    C: float = Field(default=0.5, gt=0)
     inner_folds: int = Field(default=5, ge=2)
     title: bool = True  # a view over the headlines, when the corpus maps a title column
 

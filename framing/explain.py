@@ -381,11 +381,14 @@ class _Reader:
         return f"{what} occurs {len(cues)} time{'s' if len(cues) != 1 else ''} (TF-IDF {value:.3f})", cues
 
     def _text_score(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        """A stacked text model's probability, explained by its heaviest n-grams in the article."""
+        """A stacked text model's score, explained by its heaviest n-grams in the article."""
+        from framing.features.text_scores import INFIX
+
         scores = self.parts.families.get(family)
-        view, _, slug = name.partition("_p_")
+        infix = next((i for i in INFIX.values() if i in name), "_p_")
+        view, _, slug = name.partition(infix)
         label = next((c for c in getattr(scores, "classes_", []) if "_".join(str(c).split()) == slug), None)
-        what = f"{view} n-gram model: p({label}) = {value:.2f}"
+        what = f"{view} n-gram model: {'p' if infix == '_p_' else 'score'}({label}) = {value:.2f}"
         if scores is None or label is None or view not in scores.vectorizers_:
             return what, []
         vectorizer = scores.vectorizers_[view]

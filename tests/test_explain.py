@@ -364,7 +364,7 @@ def test_a_text_score_is_explained_by_its_models_ngrams_with_spans_in_the_origin
     assert items, explanation["evidence"]
     assert any(cue["start"] is not None for item in items for cue in item["cues"])
     for item in items:
-        label = next(c for c in scores.classes_ if item["feature"] == f"text_scores__word_p_{c}")
+        label = next(c for c in scores.classes_ if item["feature"] == f"text_scores__word_s_{c}")
         weights = scores.weights("word", label)
         assert item["cues"], item
         for cue in item["cues"]:

@@ -46,7 +46,7 @@ def test_feature_names_carry_one_family_prefix() -> None:
     assert "attribution__share_iranian_state" in names and "style__question_rate" in names
     assert "lexicon__rate_delegitimising_label" in names
     # The default text signal: one out-of-fold probability per view and class (no title column here).
-    assert [n for n in names if n.startswith("text_scores__")] == [f"text_scores__{view}_p_{c}" for view in ("word", "char") for c in ("critical", "neutral", "supportive")]
+    assert [n for n in names if n.startswith("text_scores__")] == [f"text_scores__{view}_s_{c}" for view in ("word", "char") for c in ("critical", "neutral", "supportive")]
     assert not [n for n in names if n.startswith(("word__", "char__"))]
     with_words = feature_names(build_pipeline(config("features.word.enabled=true")).fit(TINY, LABELS))
     assert "word__rezim zionis" in with_words

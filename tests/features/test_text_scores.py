@@ -23,23 +23,32 @@ def _corpus(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     return docs, labels
 
 
-def _p_a(scores: np.ndarray, extractor: TextScoreFeatures) -> np.ndarray:
-    return scores[:, list(extractor.get_feature_names_out()).index("text_scores__word_p_a")]
+# Per classifier: a C that lets one token decide, and the score at which "a" and "b" tie.
+CLASSIFIERS = {"logistic": (100.0, 0.5), "svm": (10.0, 0.0)}
 
 
-def test_a_row_never_gets_a_score_fitted_on_its_own_label() -> None:
+def _score_a(scores: np.ndarray, extractor: TextScoreFeatures) -> np.ndarray:
+    """The score toward "a", centred so that above zero means "a"."""
+    infix = "_s_" if extractor.classifier == "svm" else "_p_"
+    column = list(extractor.get_feature_names_out()).index(f"text_scores__word{infix}a")
+    return scores[:, column] - CLASSIFIERS[extractor.classifier][1]
+
+
+@pytest.mark.parametrize("classifier", sorted(CLASSIFIERS))
+def test_a_row_never_gets_a_score_fitted_on_its_own_label(classifier: str) -> None:
     # Every row carries a token of its own: a model that saw the row would read its label off it.
     docs, y = _corpus(60)
     docs = [f"{doc} penanda{i:03d}" for i, doc in enumerate(docs)]
-    scores = TextScoreFeatures(views=["word"], word_ngram_range=(1, 1), min_df=1, C=100.0, inner_folds=5)
+    scores = TextScoreFeatures(views=["word"], word_ngram_range=(1, 1), min_df=1, classifier=classifier, C=CLASSIFIERS[classifier][0], inner_folds=5)
     in_fold = scores.fit(docs, y).transform(docs)
     out_of_fold = clone(scores).fit_transform(docs, y)
-    accuracy = {name: float(np.mean(np.where(_p_a(m, scores) > 0.5, "a", "b") == y)) for name, m in (("in", in_fold), ("out", out_of_fold))}
+    accuracy = {name: float(np.mean(np.where(_score_a(m, scores) > 0, "a", "b") == y)) for name, m in (("in", in_fold), ("out", out_of_fold))}
     assert accuracy["in"] == 1.0
     assert accuracy["out"] <= 0.65
 
 
-def test_a_token_planted_in_one_group_does_not_leak_into_that_groups_scores() -> None:
+@pytest.mark.parametrize("classifier", sorted(CLASSIFIERS))
+def test_a_token_planted_in_one_group_does_not_leak_into_that_groups_scores(classifier: str) -> None:
     docs, y = _corpus(80, seed=1)
     groups = np.repeat(["g0", "g1", "g2", "g3"], 20)
     planted = (groups == "g0") & (y == "a")
@@ -47,19 +56,21 @@ def test_a_token_planted_in_one_group_does_not_leak_into_that_groups_scores() ->
     in_g0 = groups == "g0"
 
     def gap(scores: np.ndarray, extractor: TextScoreFeatures) -> float:
-        p = _p_a(scores, extractor)
+        p = _score_a(scores, extractor)
         return float(p[planted].mean() - p[in_g0 & ~planted].mean())
 
-    grouped = TextScoreFeatures(views=["word"], word_ngram_range=(1, 1), min_df=1, C=10.0, inner_folds=4)
+    C = {"logistic": 10.0, "svm": 0.5}[classifier]
+    grouped = TextScoreFeatures(views=["word"], word_ngram_range=(1, 1), min_df=1, classifier=classifier, C=C, inner_folds=4)
     oof = grouped.fit_transform(docs, y, groups=groups)
     assert grouped.inner_split_ == "grouped"
-    # The folds that score g0 never saw "bocorx" with a label: the planted rows look like the rest.
-    assert abs(gap(oof, grouped)) < 0.1
     # Scored by the model fitted on every row, the token gives the label away.
-    assert gap(grouped.transform(docs), grouped) > 0.3
+    leaked = gap(grouped.transform(docs), grouped)
+    assert leaked > {"logistic": 0.5, "svm": 0.9}[classifier]
+    # The folds that score g0 never saw "bocorx" with a label: the planted rows look like the rest.
+    assert abs(gap(oof, grouped)) < 0.25 * leaked
     # Ungrouped folds put other planted g0 rows in training: the token leaks across the group.
     stratified = clone(grouped)
-    assert gap(stratified.fit_transform(docs, y), stratified) > 0.3 and stratified.inner_split_ == "stratified"
+    assert gap(stratified.fit_transform(docs, y), stratified) > 0.5 * leaked and stratified.inner_split_ == "stratified"
 
 
 def test_grouped_folds_fall_back_to_stratified_when_a_fold_would_lose_a_class() -> None:
@@ -75,7 +86,7 @@ def test_grouped_folds_fall_back_to_stratified_when_a_fold_would_lose_a_class() 
 def test_names_columns_and_classes() -> None:
     docs, y = _corpus(40, seed=3)
     y = np.array(["tajuk utama", "olahraga"] * 20, dtype=object)
-    scores = TextScoreFeatures(min_df=1, inner_folds=2).fit(docs, y)
+    scores = TextScoreFeatures(min_df=1, inner_folds=2, classifier="logistic").fit(docs, y)
     assert scores.get_feature_names_out().tolist() == [
         "text_scores__word_p_olahraga",
         "text_scores__word_p_tajuk_utama",
@@ -86,6 +97,22 @@ def test_names_columns_and_classes() -> None:
     assert X.shape == (4, 4)
     np.testing.assert_allclose(X[:, :2].sum(axis=1), 1.0)
     np.testing.assert_allclose(X[:, 2:].sum(axis=1), 1.0)
+    # SVM decision values: with two classes, the first class's is the second's negated.
+    svm = TextScoreFeatures(min_df=1, inner_folds=2).fit(docs, y)
+    assert svm.get_feature_names_out().tolist()[:2] == ["text_scores__word_s_olahraga", "text_scores__word_s_tajuk_utama"]
+    X = svm.transform(docs[:3])
+    np.testing.assert_allclose(X[:, 0], -X[:, 1])
+    np.testing.assert_array_equal(svm.models_["word"].decision_function(svm.vectorizers_["word"].transform(docs[:3])), X[:, 1])
+
+
+def test_an_svm_scores_a_class_its_inner_fold_never_saw_as_not_that_class() -> None:
+    # Stratified folds over a class of one document: the folds without it score -1 for it.
+    docs, _ = _corpus(12, seed=5)
+    y = np.array(["a"] * 6 + ["b"] * 5 + ["c"], dtype=object)
+    scores = TextScoreFeatures(views=["word"], min_df=1, inner_folds=3)
+    X = scores.fit_transform(docs, y)
+    c = scores.get_feature_names_out().tolist().index("text_scores__word_s_c")
+    assert X[11, c] == -1.0 and scores.inner_split_ == "stratified"
 
 
 def test_estimator_contract() -> None:
@@ -111,6 +138,7 @@ def test_estimator_contract() -> None:
         ({"views": ["words"]}, r"Got views=\['words'\], expected a non-empty list of word, char\."),
         ({"views": "word"}, r"Got views='word', expected a non-empty list of word, char\."),
         ({"inner_folds": 1}, r"Got inner_folds=1, expected an integer of at least 2\."),
+        ({"classifier": "nb"}, r"Got classifier='nb', expected one of svm, logistic\."),
     ],
 )
 def test_bad_parameters_are_named(params: dict, message: str) -> None:
