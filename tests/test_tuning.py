@@ -108,7 +108,7 @@ def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
 def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     first = _trials(storage, "stance")[0]
-    assert first.params == {"model.num_leaves": 4, "model.learning_rate": 0.05, "features.text_scores.C": 10.0}
+    assert first.params == {"model.num_leaves": 4, "model.learning_rate": 0.05, "features.text_scores.C": 0.5}
     assert first.user_attrs["framing.default"] is True
     assert result.default_value == pytest.approx(first.value)
 
