@@ -19,6 +19,10 @@ screened, scored and written before the next is read, so memory does not grow wi
   file is unreadable until its footer is written). Only a complete run moves the output and the
   rejects into place. After a crash, a kill or Ctrl-C, ``resume=True`` cuts the files back to
   the last commit, skips the ids already written, and appends the rest: no id is written twice.
+- **One writer per output**: a run holds ``.<output name>.lock`` beside the output (an exclusive
+  ``flock`` on a file naming its process id and host) from start to end; a second run on the same
+  output stops with a message naming the holder. The kernel drops the lock when its process dies
+  (even by SIGKILL), so the lock of a dead run is taken over by the next one.
 - **Drift**: when the model carries a reference profile (:mod:`framing.drift`), the summary lists
   the features whose distribution moved most from the training data's.
 - **Spark**: ``engine="spark"`` sends each chunk through ``mlflow.pyfunc.spark_udf`` instead of
@@ -337,6 +341,72 @@ class _Pool:
             for process in list(getattr(self.executor, "_processes", {}).values()):
                 process.terminate()
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+# -- one writer per output ----------------------------------------------------------------------
+class _OutputLock:
+    """``.<output name>.lock``: an exclusive ``flock`` on a file that names its holder.
+
+    The lock is the kernel's (released when the holding process dies, however it dies); the file's
+    content (pid, host, start time) is only there to name the holder in the refusal message. The
+    file is removed on release; a run that finds it locked by a file that has meanwhile been
+    replaced tries again on the new one.
+    """
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.path = output.with_name(f".{output.name}.lock")
+        self.fd: int | None = None
+        self.previous: dict[str, Any] = {}
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`FramingError` naming the live holder."""
+        import fcntl
+        import socket
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise FramingError(
+                    f"Another framing score run (pid {holder.get('pid', '?')} on {holder.get('host', '?')}) is writing to "
+                    f"{self.output}: it holds the lock {self.path}. "
+                    "Wait for it to finish or stop it, or write to another --output; the lock of a run that died is taken over."
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the holder released (and removed) the file between our open and flock
+        self.previous = _read_holder(fd)  # left by a run that died while holding it
+        record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (record + "\n").encode("utf-8"), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            self.path.unlink()  # while still holding it: nobody can lock the old file and think they own the path
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
 
 
 # -- the partial output folder --------------------------------------------------------------------
@@ -719,22 +789,50 @@ def score(
     Raises
     ------
     FramingError
-        A bad argument, a model that cannot be found, an unfinished run without ``resume``.
+        A bad argument, a model that cannot be found, an unfinished run without ``resume``, another
+        live run writing to ``output``.
     ScoringInterrupted
         Ctrl-C or SIGTERM; the partial output is kept.
     framing.corpus.CorpusError
         A file-level problem in the input (the partial output is kept: fix the file and resume).
     """
-    from framing.config import ScoringConfig
-    from framing.drift import DriftMonitor
-
     output = Path(output)
     fmt = _check_arguments(output, chunk_size, workers, explain, engine)
     say = report or (lambda line: None)
-    scoring = config.scoring if config is not None else ScoringConfig()
     paths = list(inputs)
     reader = _Reader.from_config(config.data, with_label=False, paths=paths) if config is not None else _Reader(paths)
     files_in = reader.files()  # file-level problems before the model is loaded
+    lock = _OutputLock(output)
+    lock.acquire()
+    try:
+        if lock.previous:
+            say(f"took over {lock.path}: its holder (pid {lock.previous.get('pid', '?')} on {lock.previous.get('host', '?')}) is no longer running")
+        return _score_locked(model_uri, output, fmt, reader, files_in, config, chunk_size, workers, explain, resume, engine, spark_master, say, progress)
+    finally:
+        lock.release()
+
+
+def _score_locked(
+    model_uri: str,
+    output: Path,
+    fmt: str,
+    reader: _Reader,
+    files_in: list[Path],
+    config: Config | None,
+    chunk_size: int,
+    workers: int,
+    explain: int,
+    resume: bool,
+    engine: str,
+    spark_master: str | None,
+    say: Callable[[str], None],
+    progress: Callable[[Progress], None] | None,
+) -> ScoreSummary:
+    """:func:`score`, once this process holds the output's lock."""
+    from framing.config import ScoringConfig
+    from framing.drift import DriftMonitor
+
+    scoring = config.scoring if config is not None else ScoringConfig()
     partial = _Partial(output, fmt)
     if partial.exists() and not resume:
         raise FramingError(

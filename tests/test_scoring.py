@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -248,26 +250,57 @@ def _alive(pids: list[int]) -> list[int]:
 def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(logged, store: str, generated: Path, reference_run: Path, tmp_path: Path) -> None:  # noqa: ANN001
     output = tmp_path / "scores.jsonl"
     partial = tmp_path / ".scores.jsonl.partial"
+    lock = tmp_path / ".scores.jsonl.lock"
     process = _start(logged[0], store, generated, output, "--workers", "2")
     _wait_for_chunks(process, partial / "state.json", 2)
     workers = _children(process.pid)
     assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+    # While it runs, a second run on the same output is refused, whatever its flags.
+    refused = (
+        f"Another framing score run (pid {process.pid} on {socket.gethostname()}) is writing to {output}: it holds the lock {lock}. "
+        "Wait for it to finish or stop it, or write to another --output; the lock of a run that died is taken over."
+    )
+    for resume in (False, True):
+        with pytest.raises(FramingError, match=f"^{re.escape(refused)}$"):
+            score(store, [str(generated)], output, resume=resume)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
     assert not output.exists() and partial.is_dir()
+    assert json.loads(lock.read_text(encoding="utf-8"))["pid"] == process.pid  # left behind, but no longer locked
     deadline = time.monotonic() + 10
     while _alive(workers) and time.monotonic() < deadline:  # orphans notice within 0.5 s
         time.sleep(0.1)
     assert _alive(workers) == []
 
+    said: list[str] = []
     with pytest.raises(FramingError, match=r"holds an unfinished run for .*scores\.jsonl\. Pass --resume to continue it, or delete that folder"):
-        score(store, [str(generated)], output)
+        score(store, [str(generated)], output, report=said.append)
+    assert said == [f"took over {lock}: its holder (pid {process.pid} on {socket.gethostname()}) is no longer running"]
+    assert not lock.exists()  # released on the error
     state = json.loads((partial / "state.json").read_text(encoding="utf-8"))
     assert 50 <= state["n_scored"] < 1000
     summary = score(store, [str(generated)], output, resume=True, chunk_size=100)
     assert output.read_bytes() == reference_run.read_bytes()
     assert summary.n_scored == 1000 and summary.n_skipped == state["n_scored"]
-    assert not partial.exists()
+    assert not partial.exists() and not lock.exists()
+
+
+def test_a_stale_lock_is_taken_over_and_released_on_error(store: str, tmp_path: Path) -> None:
+    """A lock file naming a process that is gone (not locked by anyone) does not stop a run."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    output, lock = tmp_path / "out.jsonl", tmp_path / ".out.jsonl.lock"
+    lock.write_text(json.dumps({"pid": gone.pid, "host": "elsewhere"}), encoding="utf-8")
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": INDONESIAN}])
+    said: list[str] = []
+    with pytest.raises(FramingError, match=r"^Got --model '.*no-model', expected models:/NAME/VERSION"):
+        score(str(tmp_path / "no-model"), [str(source)], output, report=said.append)
+    assert said == [f"took over {lock}: its holder (pid {gone.pid} on elsewhere) is no longer running"]
+    assert not lock.exists()
+    lock.write_text(json.dumps({"pid": gone.pid, "host": "elsewhere"}), encoding="utf-8")
+    summary = score(store, [str(source)], output, report=said.append)
+    assert summary.n_scored == 1 and len(_lines(output)) == 1
+    assert not lock.exists()
 
 
 @pytest.mark.parametrize(("stop", "workers"), [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
