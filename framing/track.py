@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_TRACKING_URI",
     "alias_version",
     "configure",
+    "create_run",
     "load_baseline",
     "load_model",
     "load_pipeline",
@@ -129,6 +130,16 @@ def start_run(
     nested = mlflow.active_run() is not None or parent_run_id is not None
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}, nested=nested, parent_run_id=parent_run_id) as run:
         yield run.info.run_id
+
+
+def create_run(experiment: str, run_name: str, tags: dict[str, str] | None = None) -> str:
+    """Create a run in ``experiment`` (created if needed), left RUNNING and not active; return its id.
+
+    For a run several processes reopen with :func:`start_run` (``run_id=``): a shared study's parent.
+    """
+    uri = configure()
+    experiment_id = _experiment_id(experiment, uri)
+    return mlflow.MlflowClient().create_run(experiment_id, tags=tags or {}, run_name=run_name).info.run_id
 
 
 def run_exists(run_id: str) -> bool:

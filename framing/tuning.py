@@ -10,6 +10,11 @@ The protocol is the one ``framing train`` follows, with the search inside it:
 - the study lives in a database (SQLite under ``mlruns/`` by default, any SQLAlchemy URL
   otherwise): re-running the same command continues it, several processes or machines can work on
   it at once, and a crash loses only the trials that were running;
+- several processes agree through a lock in the study's database (a PostgreSQL advisory lock; for
+  SQLite, an ``flock`` on a file beside it): a process starts a trial only while the study's
+  finished plus running trials are fewer than the target, so the study ends with exactly the
+  trials asked for; one process sets the study up; one retrains and registers the best trial,
+  the others find its result. The kernel or the database server drops a lock when its holder dies.
 - MLflow holds one parent run per study and one nested run per trial; the final model is
   registered and becomes the ``champion`` only if it beats the current champion on the same test
   data.
@@ -29,7 +34,8 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +57,8 @@ CHAMPION = "champion"
 _DIGEST = "framing.config_digest"
 _PARENT = "framing.mlflow_run_id"
 _FINAL = "framing.final"
+_WORKER = "framing.worker"
+_JOINED = "framing.processes"
 # Consecutive failed trials (in one process) after which the study stops: a broken setup must not
 # spin all night.
 _MAX_FAILURES_IN_A_ROW = 5
@@ -117,7 +125,8 @@ def _storage(url: str) -> optuna.storages.RDBStorage:
         engine_kwargs = {"connect_args": {"timeout": 60}}
     try:
         # Heartbeats let any worker fail the trials of a worker that died on another machine.
-        with warnings.catch_warnings():
+        # Processes opening a new database together would race to create its tables.
+        with _lock(url, "", "schema"), warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=30, grace_period=120)
     except (ArgumentError, ImportError, ModuleNotFoundError) as exc:
@@ -125,6 +134,75 @@ def _storage(url: str) -> optuna.storages.RDBStorage:
             f"Got --storage {_shown(url)!r}, expected an SQLAlchemy URL whose driver is installed, e.g. "
             f"sqlite:///mlruns/optuna.db or postgresql+psycopg2://user@host/db ({exc})."
         ) from None
+
+
+@contextmanager
+def _lock(url: str, study_name: str, purpose: str) -> Iterator[None]:
+    """Hold a lock shared by every process working on ``study_name`` in the database ``url``.
+
+    PostgreSQL: a session advisory lock on its own connection (the server drops it when the
+    connection does, however its process ends). SQLite: an ``flock`` on a file in
+    ``<database>.locks/`` beside the database (the kernel drops it when its process dies); SQLite
+    works on one machine anyway. Other databases: no lock (several processes may then overshoot
+    the target by one trial each and both retrain the best).
+    """
+    from sqlalchemy.engine import make_url
+
+    key = hashlib.sha256(f"framing.tune\0{study_name}\0{purpose}".encode()).digest()
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unusable URL is reported by _storage
+        yield
+        return
+    if parsed.get_backend_name() == "postgresql":
+        import sqlalchemy
+        from sqlalchemy.pool import NullPool
+
+        engine = sqlalchemy.create_engine(parsed, poolclass=NullPool)
+        number = int.from_bytes(key[:8], "big", signed=True)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": number})
+                try:
+                    yield
+                finally:
+                    connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": number})
+        finally:
+            engine.dispose()
+    elif parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        import fcntl
+
+        folder = Path(parsed.database).with_name(f"{Path(parsed.database).name}.locks")
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{purpose}-{key.hex()[:16]}.lock", "a") as handle:  # noqa: PTH123
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:
+        yield
+
+
+class _Claim:
+    """The lock a process holds from "may I start a trial?" until the trial has recorded its process."""
+
+    def __init__(self, url: str, study_name: str) -> None:
+        self.url, self.study_name = url, study_name
+        self._held: Any = None
+
+    def __enter__(self) -> _Claim:
+        self._held = _lock(self.url, self.study_name, "claim")
+        self._held.__enter__()
+        return self
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__(None, None, None)
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _shown(url: str) -> str:
@@ -259,8 +337,10 @@ class _Task:
 class _Objective:
     """One trial: a config from the space, cross-validated on the training side, in a nested run."""
 
-    def __init__(self, task: _Task) -> None:
+    def __init__(self, task: _Task, started: Callable[[], None] | None = None) -> None:
         self.task = task
+        # Called once the trial has recorded its process: other processes may start trials again.
+        self.started = started
 
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
@@ -270,7 +350,9 @@ class _Objective:
 
         task, config = self.task, self.task.config
         assert config.tune is not None  # noqa: S101 - tune() checks it
-        trial.set_user_attr("framing.worker", f"{socket.gethostname()}:{os.getpid()}")
+        trial.set_user_attr(_WORKER, f"{socket.gethostname()}:{os.getpid()}")
+        if self.started is not None:
+            self.started()
         values = {key: _suggest(trial, key, dimension) for key, dimension in config.tune.space.items()}
         tags = {"framing.kind": "trial", "framing.study": task.study_name, "framing.trial": str(trial.number)}
         pruned: optuna.TrialPruned | None = None
@@ -401,13 +483,16 @@ class _StopWhenBroken:
             self.in_a_row = 0
 
 
-def _optimize(task: _Task, callback: Callable[[optuna.Study], None] | None = None) -> str:
+def _optimize(task: _Task, callback: Callable[[optuna.Study], None] | None = None, report: Callable[[str], None] = _say) -> str:
     """Run trials on the study until it has ``task.target`` finished ones (or the timeout).
+
+    A trial starts only under the study's claim lock, and only while finished plus running trials
+    are fewer than the target: however many processes share the study, it ends with the target.
+    While the others' last trials run, this process waits (one of them may fail and need redoing).
 
     Returns the last error when the study was stopped by repeated failures, else an empty string.
     """
     import optuna
-    from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
 
     from framing import track
@@ -416,13 +501,28 @@ def _optimize(task: _Task, callback: Callable[[optuna.Study], None] | None = Non
     track.configure()
     study = _load_study(task)
     guard = _StopWhenBroken()
-    callbacks: list[Any] = [MaxTrialsCallback(task.target, states=(TrialState.COMPLETE, TrialState.PRUNED)), guard]
+    callbacks: list[Any] = [guard]
     if callback is not None:
         callbacks.append(lambda s, _t: callback(s))
-    if _finished(study) < task.target:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*deterministic.*")
-            study.optimize(_Objective(task), timeout=task.timeout, catch=(Exception,), callbacks=callbacks)
+    claim = _Claim(task.storage, task.study_name)
+    objective = _Objective(task, started=claim.release)
+    started = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*deterministic.*")
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        while guard.in_a_row < _MAX_FAILURES_IN_A_ROW and (task.timeout is None or time.monotonic() - started < task.timeout):
+            with claim:
+                optuna.storages.fail_stale_trials(study)
+                _fail_dead_trials(study, report, unrecorded=True)
+                trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING))
+                finished = sum(t.state != TrialState.RUNNING for t in trials)
+                if finished >= task.target:
+                    break
+                if len(trials) < task.target:
+                    # ask() creates the trial under the claim; the objective releases it.
+                    study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=callbacks)
+                    continue
+            time.sleep(1.0)  # the target is reached if the running trials finish: wait for them
     return guard.error if guard.in_a_row >= _MAX_FAILURES_IN_A_ROW else ""
 
 
@@ -482,27 +582,52 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None]) -> None:
+def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None], *, unrecorded: bool = False) -> None:
     """Mark as failed the running trials of processes on this host that no longer exist.
 
-    (Trials of dead workers on other machines fail by heartbeat after the grace period.)
+    With ``unrecorded`` (the caller holds the claim lock), also the running trials that have not
+    recorded their process: a trial records it before its process lets go of the claim, so such a
+    trial's process died in between. (Trials of dead workers on other machines fail by heartbeat
+    after the grace period.)
     """
-    from optuna.trial import TrialState
-
-    from framing import track
-
     from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
 
     host = socket.gethostname()
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        worker_host, _, pid = str(trial.user_attrs.get("framing.worker", "")).rpartition(":")
-        if worker_host != host or not pid.isdigit() or _alive(int(pid)):
+        worker = trial.user_attrs.get(_WORKER)
+        worker_host, _, pid = str(worker or "").rpartition(":")
+        if worker is None and unrecorded:
+            message = f"trial {trial.number} was started by a process that died before it recorded itself: marked failed"
+        elif worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            message = f"trial {trial.number} was running in a process that no longer exists (pid {pid}): marked failed"
+        else:
             continue
         try:
             study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # noqa: SLF001 - no public API for this
         except UpdateFinishedTrialError:
             continue  # it finished after all
-        report(f"trial {trial.number} was running in a process that no longer exists (pid {pid}): marked failed")
+        report(message)
+
+
+def _wait_for_running(study: optuna.Study, report: Callable[[str], None]) -> None:
+    """Wait until no trial of the study runs (the others' last ones), failing those of dead processes."""
+    import optuna
+    from optuna.trial import TrialState
+
+    said = False
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
+        _fail_dead_trials(study, report)
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if not running:
+            return
+        if not said:
+            report(f"waiting for {len(running)} trial(s) running in other processes: {', '.join(str(t.number) for t in running)}")
+            said = True
+        time.sleep(1.0)
 
 
 def _close_orphan_runs(study: optuna.Study, parent_run_id: str) -> None:
@@ -628,29 +753,47 @@ def tune(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from sqlalchemy.exc import SQLAlchemyError
 
-    try:
-        study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize", load_if_exists=True)
-    except SQLAlchemyError as exc:
-        raise FramingError(f"Got --storage {_shown(storage)!r}, but the study database cannot be used: {str(exc).splitlines()[0]}") from None
-    known = study.user_attrs.get(_DIGEST)
-    if known is None:
-        study.set_user_attr(_DIGEST, digest)
-    elif known != digest:
-        raise FramingError(
-            f"Study {study_name!r} in {_shown(storage)} was started with a different config or data (digest {known}, now {digest}). "
-            "Give --study a new name to start another study, or restore the config it was started with."
-        )
-    finished_before = _finished(study)
-    report(f"study {study_name!r} in {_shown(storage)}: {finished_before} finished trial(s), target {target}")
-    _fail_dead_trials(study, report)
-
-    parent_id = study.user_attrs.get(_PARENT)
-    resumed = bool(parent_id) and track.run_exists(parent_id)
     tags = {"framing.kind": "tune", "framing.study": study_name, "framing.storage": _shown(storage), "framing.head": config.data.label or ""}
     tags |= {f"framing.{k}": v for k, v in code_version().items()}
-    with track.start_run(config.tracking.experiment, run_name=f"tune {study_name}", tags=tags, run_id=parent_id if resumed else None) as parent_id:
+    # One process at a time sets the study up: one parent run, one reference trial, distinct seeds.
+    with _lock(storage, study_name, "setup"):
+        try:
+            study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize", load_if_exists=True)
+        except SQLAlchemyError as exc:
+            raise FramingError(f"Got --storage {_shown(storage)!r}, but the study database cannot be used: {str(exc).splitlines()[0]}") from None
+        known = study.user_attrs.get(_DIGEST)
+        if known is None:
+            study.set_user_attr(_DIGEST, digest)
+        elif known != digest:
+            raise FramingError(
+                f"Study {study_name!r} in {_shown(storage)} was started with a different config or data (digest {known}, now {digest}). "
+                "Give --study a new name to start another study, or restore the config it was started with."
+            )
+        finished_before = _finished(study)
+        report(f"study {study_name!r} in {_shown(storage)}: {finished_before} finished trial(s), target {target}")
+        _fail_dead_trials(study, report)
+
+        parent_id = study.user_attrs.get(_PARENT)
+        resumed = bool(parent_id) and track.run_exists(parent_id)
         if not resumed:
+            parent_id = track.create_run(config.tracking.experiment, f"tune {study_name}", tags)
             study.set_user_attr(_PARENT, parent_id)
+        reference_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+        has_reference = any(t.user_attrs.get("framing.default") and t.state in reference_states for t in study.trials)
+        if config.tune.enqueue_default and not has_reference:
+            default = _default_params(config)
+            if default is not None:
+                study.enqueue_trial(default, user_attrs={"framing.default": True})
+            else:
+                report("the config's own values are not all inside tune.space: no untuned reference trial")
+        # 0 on a fresh study: the seed alone, as reproducibility needs; then the trials already
+        # there, and how many processes joined before this one (two starting together draw apart).
+        joined = int(study.user_attrs.get(_JOINED, 0))
+        study.set_user_attr(_JOINED, joined + 1)
+        salt = (len(study.trials), *((joined,) if joined else ()))
+
+    with track.start_run(config.tracking.experiment, run_name=f"tune {study_name}", run_id=parent_id) as parent_id:
+        if not resumed:
             resolved = config.model_dump(mode="json", by_alias=True)
             track.log_params(flatten(resolved) | {"data.fingerprint": fingerprint, "model.classes": ", ".join(classes)})
             track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
@@ -662,18 +805,9 @@ def tune(
         else:
             report(f"continuing MLflow run {parent_id}")
             _close_orphan_runs(study, parent_id)
-        reference_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
-        has_reference = any(t.user_attrs.get("framing.default") and t.state in reference_states for t in study.trials)
-        if config.tune.enqueue_default and not has_reference:
-            default = _default_params(config)
-            if default is not None:
-                study.enqueue_trial(default, user_attrs={"framing.default": True})
-            else:
-                report("the config's own values are not all inside tune.space: no untuned reference trial")
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         n_jobs = max(1, min(config.model.n_jobs if config.model.n_jobs > 0 else cores, cores // workers)) if workers > 1 else None
-        salt = (len(study.trials),)  # 0 on a fresh study: the seed alone, as reproducibility needs
         from framing.training import _texts
 
         key_columns = [c for c in (config.split.group_column, config.split.time_column) if c in train_records]
@@ -703,7 +837,7 @@ def tune(
         changed(study)
         if finished_before < target:
             if workers == 1:
-                error = _optimize(task, changed)
+                error = _optimize(task, changed, report)
                 if error:
                     raise FramingError(f"Stopped after {_MAX_FAILURES_IN_A_ROW} failed trials in a row; last error: {error}")
             else:
@@ -712,8 +846,11 @@ def tune(
                     if code:
                         report(f"worker {k} exited with code {code}; its running trial is lost, the others' are kept")
         study = _load_study(task)
+        _wait_for_running(study, report)
         status = _status(study, target, started, finished_before)
-        result = _finish(study, config, config_path, status, data, test_records, y[split.test], classes, report)
+        # Processes finishing together: the first retrains and registers, the others find its result.
+        with _lock(storage, study_name, "final"):
+            result = _finish(study, config, config_path, status, data, test_records, y[split.test], classes, report)
         result.parent_run_id, result.study_name, result.storage = parent_id, study_name, _shown(storage)
         result.seconds = time.perf_counter() - started
         track.log_metrics({"tune_seconds": result.seconds})
