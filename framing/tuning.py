@@ -786,11 +786,11 @@ def tune(
                 study.enqueue_trial(default, user_attrs={"framing.default": True})
             else:
                 report("the config's own values are not all inside tune.space: no untuned reference trial")
-        # 0 on a fresh study: the seed alone, as reproducibility needs; then the trials already
-        # there, and how many processes joined before this one (two starting together draw apart).
+        # The trials already there and how many processes joined before this one: a resumed study
+        # draws anew, two processes starting together draw apart (and --workers appends the worker).
         joined = int(study.user_attrs.get(_JOINED, 0))
         study.set_user_attr(_JOINED, joined + 1)
-        salt = (len(study.trials), *((joined,) if joined else ()))
+        salt = (len(study.trials), joined)
 
     with track.start_run(config.tracking.experiment, run_name=f"tune {study_name}", run_id=parent_id) as parent_id:
         if not resumed:
