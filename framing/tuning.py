@@ -130,10 +130,20 @@ def _storage(url: str) -> optuna.storages.RDBStorage:
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=30, grace_period=120)
     except (ArgumentError, ImportError, ModuleNotFoundError) as exc:
-        raise FramingError(
-            f"Got --storage {_shown(url)!r}, expected an SQLAlchemy URL whose driver is installed, e.g. "
-            f"sqlite:///mlruns/optuna.db or postgresql+psycopg2://user@host/db ({exc})."
-        ) from None
+        raise _unusable(url, exc) from None
+
+
+def _unusable(url: str, exc: Exception) -> FramingError:
+    """The message for a storage URL whose driver is missing or whose database cannot be reached."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        return FramingError(f"Got --storage {_shown(url)!r}, but the study database cannot be used: {str(exc).splitlines()[0]}")
+    hint = " (pip install -e '.[postgres]')" if "psycopg" in str(exc) else ""
+    return FramingError(
+        f"Got --storage {_shown(url)!r}, expected an SQLAlchemy URL whose driver is installed, e.g. "
+        f"sqlite:///mlruns/optuna.db or postgresql+psycopg2://user@host/db ({exc}){hint}."
+    )
 
 
 @contextmanager
@@ -156,12 +166,17 @@ def _lock(url: str, study_name: str, purpose: str) -> Iterator[None]:
         return
     if parsed.get_backend_name() == "postgresql":
         import sqlalchemy
+        from sqlalchemy.exc import SQLAlchemyError
         from sqlalchemy.pool import NullPool
 
-        engine = sqlalchemy.create_engine(parsed, poolclass=NullPool)
+        try:
+            engine = sqlalchemy.create_engine(parsed, poolclass=NullPool)
+            connection = engine.connect()
+        except (ImportError, SQLAlchemyError) as exc:
+            raise _unusable(url, exc) from None
         number = int.from_bytes(key[:8], "big", signed=True)
         try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with connection.execution_options(isolation_level="AUTOCOMMIT"):
                 connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": number})
                 try:
                     yield
@@ -760,7 +775,7 @@ def tune(
         try:
             study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize", load_if_exists=True)
         except SQLAlchemyError as exc:
-            raise FramingError(f"Got --storage {_shown(storage)!r}, but the study database cannot be used: {str(exc).splitlines()[0]}") from None
+            raise _unusable(storage, exc) from None
         known = study.user_attrs.get(_DIGEST)
         if known is None:
             study.set_user_attr(_DIGEST, digest)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import ROOT, TrackingServer, demo_slice, write_jsonl
+from conftest import ROOT, TrackingServer, demo_slice, free_port, write_jsonl
 from optuna.trial import TrialState
 from test_tuning import SMALL
 from typer.testing import CliRunner
@@ -211,3 +212,15 @@ def test_train_score_and_evaluate_through_the_tracking_server(shared_study, trac
     expected = classification_metrics([truth[r["id"]] for r in rows], [r["label"] for r in rows], sorted(set(truth.values())))["macro_f1"]
     assert metrics["eval_macro_f1"] == pytest.approx(expected, abs=1e-9)
     assert metrics["data.n_records"] == 70
+
+
+def test_an_unreachable_postgres_study_is_named_without_its_password(data_path: Path) -> None:
+    pytest.importorskip("psycopg2", reason="psycopg2 is not installed: pip install -e '.[postgres]'")
+    from framing.errors import FramingError
+    from framing.tuning import tune
+
+    config = load_config(ROOT / "configs" / "stance.yaml", [*SMALL, f"data.paths={data_path}"])
+    port = free_port()  # nothing listens there
+    shown = re.escape(f"Got --storage 'postgresql+psycopg2://framing:***@127.0.0.1:{port}/optuna', but the study database cannot be used: ")
+    with pytest.raises(FramingError, match=f"^{shown}.*Connection refused"):
+        tune(config, trials=1, storage=f"postgresql+psycopg2://framing:secret@127.0.0.1:{port}/optuna", report=lambda line: None)
