@@ -257,6 +257,7 @@ def train(
     from sklearn.base import clone
 
     from framing import track
+    from framing.calibration import apply_calibrators
     from framing.drift import reference_profile
     from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, majority_baseline
     from framing.evaluate import report as evaluation_report
@@ -323,7 +324,10 @@ def train(
         if config.calibration.method != "none":
             seen = ~np.isnan(oof).any(axis=1)
             model = _calibrated(pipeline, oof[seen], y_train[seen], classes, config.calibration.method)
-            proba_before, proba_test = proba_test, _aligned(model, _texts(test_records), classes, cleaned_test)
+            # The calibrators act on the probabilities already computed: no second pass over the test articles.
+            own = [classes.index(str(c)) for c in pipeline.classes_]
+            proba_before, proba_test = proba_test, proba_test.copy()
+            proba_test[:, own] = apply_calibrators(model.calibrators, proba_before[:, own], model.method)
             report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
 
         # Per-outlet breakdown; the interval resamples the groups the split held out.

@@ -225,16 +225,16 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
             raise FramingError(f"Got C={self.C!r}, expected a positive number.")
 
     def _vectorizer(self, view: str) -> Any:
+        """Word n-grams: scikit-learn's TF-IDF; character n-grams within words: the same TF-IDF
+        counted word by word (:class:`framing.features.char_ngrams.CharTfidfVectorizer`)."""
+        if view == "char":
+            from framing.features.char_ngrams import CharTfidfVectorizer
+
+            return CharTfidfVectorizer(ngram_range=tuple(self.char_ngram_range), min_df=self.min_df, max_features=self.max_features, sublinear_tf=True, dtype=np.float32)
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        char = view == "char"
         return TfidfVectorizer(
-            analyzer="char_wb" if char else "word",
-            ngram_range=tuple(self.char_ngram_range if char else self.word_ngram_range),
-            min_df=self.min_df,
-            max_features=self.max_features,
-            sublinear_tf=True,
-            dtype=np.float32,
+            analyzer="word", ngram_range=tuple(self.word_ngram_range), min_df=self.min_df, max_features=self.max_features, sublinear_tf=True, dtype=np.float32
         )
 
     def _model(self) -> Any:
@@ -257,7 +257,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         if self.title and sum(bool(t.strip()) for t in titles) >= _MIN_FOLDS:
             sources["title"] = titles
         self.views_ = list(sources)
-        self.vectorizers_, self.models_, matrices = {}, {}, {}
+        self.vectorizers_, matrices = {}, {}
         for view, texts in sources.items():
             vectorizer = self._vectorizer(view)
             try:
@@ -266,7 +266,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
                 vectorizer.set_params(min_df=1)
                 matrices[view] = vectorizer.fit_transform(texts)
             self.vectorizers_[view] = vectorizer
-            self.models_[view] = self._model().fit(matrices[view], y)
+        self.models_ = {view: self._model().fit(matrices[view], y) for view in self.views_}
         self.names_ = [f"{view}{INFIX[self.classifier]}{_slug(c)}" for view in self.views_ for c in self.classes_]
         return matrices
 
