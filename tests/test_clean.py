@@ -369,13 +369,13 @@ def test_paragraphs_kept_and_no_empty_ones_or_double_spaces(cleaner: TextCleaner
 
 
 # -- the speed rewrites -----------------------------------------------------------------------
-# The cleaner searches rewritten patterns (framing.clean._fast_form, _fast_lead) and scans line
+# The cleaner searches rewritten patterns (framing.prefilter.fast_form, _fast_lead) and scans line
 # starts and stems its own way; the output must stay what the plain patterns give.
 
 
 def test_case_classes_of_the_rewrites_are_what_ignorecase_matches() -> None:
     # _fast_lead replaces a letter under IGNORECASE by a class of every character it can match.
-    from framing.clean import _CASE_EXTRA
+    from framing.prefilter import _CASE_EXTRA
 
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     for letter in "abcdefghijklmnopqrstuvwxyz":
@@ -393,13 +393,13 @@ def test_case_classes_of_the_rewrites_are_what_ignorecase_matches() -> None:
     ],
 )
 def test_rewritten_forms_match_where_the_originals_do(form: str) -> None:
-    from framing.clean import _fast_form
+    from framing.prefilter import fast_form
 
-    assert _fast_form(form) != form
+    assert fast_form(form) != form
     text = "Kata dia kepada Tempo, kepada tempo, (Tempo) dan majalahTempo; TEMPO. xTEMPO kompas.com KOMPAS.com \u212aompas.com Kompas .com sis ſis SIS ıs"
     for wrap in ("{}", "(?-i:{})"):
         plain = re.compile(wrap.format(form), re.IGNORECASE | re.MULTILINE)
-        fast = re.compile(wrap.format(_fast_form(form)), re.IGNORECASE | re.MULTILINE)
+        fast = re.compile(wrap.format(fast_form(form)), re.IGNORECASE | re.MULTILINE)
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)] != []
 
 
