@@ -125,6 +125,26 @@ class RuleSet:
             stemmed = self._stemmed = frozenset(stem for stem in self.stems if stem is not None)
         return stemmed, None in self.stems
 
+    def fast_path(self) -> dict[str, int]:
+        """How many patterns each shortcut takes, so that a test sees one turn itself off.
+
+        Returns
+        -------
+        dict
+            ``patterns``; ``stemmed``: those with a stem (skipped where it is absent);
+            ``scannable``: those the scanner may search on their own (:func:`_scannable`);
+            ``anchored`` and ``first_known``: the line-anchored ones, and those of them whose
+            first characters are known (only lines starting with one are tried).
+        """
+        anchored = [source for source in self.sources if source.startswith("^")]
+        return {
+            "patterns": len(self.sources),
+            "stemmed": sum(s is not None for s in self.stems),
+            "scannable": sum(_scannable(source, self.flags) for source in self.sources),
+            "anchored": len(anchored),
+            "first_known": sum(_first_chars(f"(?:{source[1:]})", self.flags) is not None for source in anchored),
+        }
+
     def kind_of(self, text: str, start: int, end: int, chosen: tuple[int, ...]) -> str:
         """The kind of the pattern that matched ``text[start:end]`` (the first that matches there)."""
         first = self.kinds[chosen[0]]
@@ -138,45 +158,48 @@ class RuleSet:
 
 
 def stem(pattern: str) -> str | None:
-    """The longest run of at least 3 characters that every match of ``pattern`` contains, lower-cased.
+    r"""The longest run of at least 3 characters that every match of ``pattern`` contains, lower-cased.
 
     Read from the parsed pattern: literals next to each other, zero-width assertions between them
     allowed, and a branch counted only when all its alternatives spell the same word
-    ("Tribun|TRIBUN"). ``None`` when there is no such run: the pattern is then tried on every
-    document.
+    ("Tribun|TRIBUN"). ``None`` when there is no such run, or when the pattern uses syntax that
+    the small parser here does not read (back-references, conditionals, global flags): the
+    pattern is then tried on every document.
+
+    Examples
+    --------
+    >>> stem(r"kompas[ \t]?\.com"), stem(r"(?-i:Tribun|TRIBUN)\b"), stem(r"\bmdk[ \t]*-"), stem(r"(ab)c\1")
+    ('kompas', 'tribun', 'mdk', None)
     """
-    try:  # the standard library's own regex parser (private: without it, no stems, only slower)
-        from re import _constants as sre, _parser
-
-        tree = _parser.parse(pattern, _STEM_FLAGS)
-    except (ImportError, AttributeError, re.error):  # pragma: no cover
+    try:
+        tree = _parse(pattern, _STEM_FLAGS)
+    except _Unsupported:
         return None
-    zero_width = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 
-    def spelled(items: Any) -> str | None:
+    def spelled(seq: _Seq) -> str | None:
         out = []
-        for op, av in items:
-            if op is sre.LITERAL:
+        for op, av in seq.items:
+            if op == "literal":
                 out.append(chr(av))
-            elif op is sre.SUBPATTERN and (inner := spelled(av[3])) is not None:
+            elif op == "group" and (inner := spelled(av[3])) is not None:
                 out.append(inner)
-            elif op not in zero_width:
+            elif op not in _ZERO_WIDTH_OPS:
                 return None
         return "".join(out)
 
     runs: list[str] = []
 
-    def walk(items: Any, run: list[str]) -> list[str]:
-        for op, av in items:
-            if op is sre.LITERAL:
+    def walk(seq: _Seq, run: list[str]) -> list[str]:
+        for op, av in seq.items:
+            if op == "literal":
                 run.append(chr(av))
-            elif op in zero_width:
+            elif op in _ZERO_WIDTH_OPS:
                 continue
-            elif op is sre.SUBPATTERN:
+            elif op == "group":
                 run = walk(av[3], run)
-            elif op is sre.BRANCH and all(all(o in zero_width for o, _ in alt) for alt in av[1]):
+            elif op == "branch" and all(all(o in _ZERO_WIDTH_OPS for o, _ in alt.items) for alt in av[1]):
                 continue
-            elif op is sre.BRANCH and _same_word([spelled(alt) for alt in av[1]]):
+            elif op == "branch" and _same_word([spelled(alt) for alt in av[1]]):
                 run.append(spelled(av[1][0]) or "")
             else:
                 runs.append("".join(run))
@@ -192,8 +215,336 @@ def _same_word(words: list[str | None]) -> bool:
     return bool(words) and all(words) and len({w.lower() for w in words if w}) == 1
 
 
+# -- reading patterns -------------------------------------------------------------------------
+# A small parser of the regex syntax that rule files use, giving the tree that the standard
+# library's own parser gives (its shapes, and the two rewrites it makes of an alternation: a prefix
+# that all alternatives share moves out of it, and an alternation of single characters becomes a
+# class), so that stems and first characters are read the same way on every Python. Anything else
+# (back-references, conditionals, global or verbose flags, \N{...}, octal escapes) raises
+# _Unsupported, and the caller answers the safe way: no stem, not scannable, first characters
+# unknown. Patterns are parsed only after re.compile accepted them, so errors need no messages.
+#
+# A node is (op, argument), as in the standard library's tree:
+#   ("literal", code) ("not_literal", code) ("any", None) ("at", name)
+#   ("in", [("literal", code) | ("range", (lo, hi)) | ("category", name) | ("negate", None), ...])
+#   ("group", (number | None, add_flags, del_flags, _Seq)) ("atomic", _Seq)
+#   ("assert", (direction, _Seq)) ("assert_not", (direction, _Seq))
+#   ("branch", (None, [_Seq, ...])) ("repeat", (min, max, _Seq))
+# A _Seq compares by identity, like the standard library's SubPattern: two groups are never the
+# same prefix of an alternation, two characters or classes are when they are equal.
+
+_MAX_REPEAT = 2**32 - 1  # re's "no upper bound" (here only told apart from 0)
+_REPEAT_CHARS = "*+?{"
+_SPECIAL_CHARS = ".\\[{()*+?^$|"
+_ESCAPES = {"a": "\a", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+_CATEGORIES = {"d": "digit", "D": "not_digit", "s": "space", "S": "not_space", "w": "word", "W": "not_word"}
+_AT_ESCAPES = {"A": "beginning_string", "Z": "end_string", "b": "boundary", "B": "non_boundary"}
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+_INLINE_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "a": re.ASCII, "u": re.UNICODE, "L": re.LOCALE}
+_UNIT_OPS = ("literal", "not_literal", "any", "in")
+_ZERO_WIDTH_OPS = ("at", "assert", "assert_not")
+
+
+class _Unsupported(Exception):
+    """Syntax the small parser does not read: the caller falls back to the safe answer."""
+
+
+class _Seq:
+    """A sequence of nodes (compared by identity, as the standard library's SubPattern is)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[str, Any]] | None = None) -> None:
+        self.items = items if items is not None else []
+
+
+class _Source:
+    """The pattern as tokens: one character, or a backslash with the character after it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    @property
+    def next(self) -> str | None:
+        if self.pos >= len(self.text):
+            return None
+        return self.text[self.pos : self.pos + 2] if self.text[self.pos] == "\\" else self.text[self.pos]
+
+    def get(self) -> str:
+        token = self.next
+        if token is None or token == "\\":
+            raise _Unsupported("unexpected end")
+        self.pos += len(token)
+        return token
+
+    def match(self, char: str) -> bool:
+        if self.next == char:
+            self.pos += len(char)
+            return True
+        return False
+
+    def digits(self, count: int) -> str:
+        """``count`` hexadecimal digits (what follows \\x, \\u, \\U)."""
+        run = self.text[self.pos : self.pos + count]
+        if len(run) != count or any(c not in "0123456789abcdefABCDEF" for c in run):
+            raise _Unsupported("bad hex escape")
+        self.pos += count
+        return run
+
+
+def _parse(pattern: str, flags: int) -> _Seq:
+    """The tree of ``pattern`` (see the block comment above); raises _Unsupported."""
+    if flags & re.VERBOSE:
+        raise _Unsupported("verbose")
+    source = _Source(pattern)
+    groups = [0]
+    tree = _parse_alternation(source, groups)
+    if source.next is not None:
+        raise _Unsupported("unbalanced parenthesis")
+    return tree
+
+
+def _parse_alternation(source: _Source, groups: list[int]) -> _Seq:
+    items = [_parse_sequence(source, groups)]
+    while source.match("|"):
+        items.append(_parse_sequence(source, groups))
+    if len(items) == 1:
+        return items[0]
+    seq = _Seq()
+    while True:  # a first node that every alternative shares moves out of the branch
+        prefix = None
+        for item in items:
+            if not item.items:
+                break
+            if prefix is None:
+                prefix = item.items[0]
+            elif item.items[0] != prefix:
+                break
+        else:
+            for item in items:
+                del item.items[0]
+            assert prefix is not None
+            seq.items.append(prefix)
+            continue
+        break
+    members: list[tuple[str, Any]] = []
+    for item in items:  # single characters and classes: one class
+        if len(item.items) != 1:
+            break
+        op, av = item.items[0]
+        if op == "literal":
+            members.append((op, av))
+        elif op == "in" and av[0][0] != "negate":
+            members.extend(av)
+        else:
+            break
+    else:
+        seq.items.append(("in", list(dict.fromkeys(members))))
+        return seq
+    seq.items.append(("branch", (None, items)))
+    return seq
+
+
+def _parse_sequence(source: _Source, groups: list[int]) -> _Seq:
+    seq = _Seq()
+    append = seq.items.append
+    while True:
+        this = source.next
+        if this is None or this in "|)":
+            return seq
+        source.get()
+        if this[0] == "\\":
+            append(_escape(source, this))
+        elif this not in _SPECIAL_CHARS:
+            append(("literal", ord(this)))
+        elif this == "[":
+            append(_parse_class(source))
+        elif this in _REPEAT_CHARS:
+            here = source.pos
+            if this == "?":
+                low, high = 0, 1
+            elif this == "*":
+                low, high = 0, _MAX_REPEAT
+            elif this == "+":
+                low, high = 1, _MAX_REPEAT
+            else:  # "{": a bound, or a literal "{" when what follows is not one
+                if source.next == "}":
+                    append(("literal", ord(this)))
+                    continue
+                lo = hi = ""
+                while source.next is not None and source.next in "0123456789":
+                    lo += source.get()
+                if source.match(","):
+                    while source.next is not None and source.next in "0123456789":
+                        hi += source.get()
+                else:
+                    hi = lo
+                if not source.match("}"):
+                    append(("literal", ord(this)))
+                    source.pos = here
+                    continue
+                low = int(lo) if lo else 0
+                high = int(hi) if hi else _MAX_REPEAT
+            if not seq.items or seq.items[-1][0] in ("at", "repeat"):
+                raise _Unsupported("nothing to repeat")
+            last = seq.items[-1]
+            inner = _Seq([last])
+            if last[0] == "group" and last[1][0] is None and not last[1][1] and not last[1][2]:
+                inner = last[1][3]
+            if not source.match("?"):  # lazy and possessive repeats read the same here
+                source.match("+")
+            seq.items[-1] = ("repeat", (low, high, inner))
+        elif this == ".":
+            append(("any", None))
+        elif this == "^":
+            append(("at", "beginning"))
+        elif this == "$":
+            append(("at", "end"))
+        elif this == "(":
+            node = _parse_group(source, groups)
+            if node is not None:
+                append(node)
+        else:  # pragma: no cover - every special character is handled above
+            raise _Unsupported(this)
+
+
+def _parse_group(source: _Source, groups: list[int]) -> tuple[str, Any] | None:
+    """The node of the group whose "(" was just read (``None`` for a comment)."""
+    number: int | None = None
+    add = remove = 0
+    atomic = False
+    if source.match("?"):
+        char = source.get()
+        if char == "P" and source.match("<"):
+            while source.get() != ">":
+                pass
+            groups[0] += 1
+            number = groups[0]
+        elif char == ":":
+            pass
+        elif char == "#":
+            while source.get() != ")":
+                pass
+            return None
+        elif char in "=!" or (char == "<" and source.next in ("=", "!")):
+            direction = 1
+            if char == "<":
+                char, direction = source.get(), -1
+            inner = _parse_alternation(source, groups)
+            if not source.match(")"):
+                raise _Unsupported("unbalanced parenthesis")
+            return ("assert" if char == "=" else "assert_not", (direction, inner))
+        elif char == ">":
+            atomic = True
+        elif char in _INLINE_FLAGS or char == "-":
+            add, remove = _parse_flags(source, char)
+        else:
+            raise _Unsupported(f"(?{char}")  # back-references by name, conditionals
+    else:
+        groups[0] += 1
+        number = groups[0]
+    inner = _parse_alternation(source, groups)
+    if not source.match(")"):
+        raise _Unsupported("unbalanced parenthesis")
+    return ("atomic", inner) if atomic else ("group", (number, add, remove, inner))
+
+
+def _parse_flags(source: _Source, char: str) -> tuple[int, int]:
+    """The flags of "(?i-m:" (``char``: the first one); global flags "(?i)" are not read."""
+    add = remove = 0
+    while char in _INLINE_FLAGS:
+        add |= _INLINE_FLAGS[char]
+        char = source.get()
+    if char == "-":
+        char = source.get()
+        while char in _INLINE_FLAGS:
+            remove |= _INLINE_FLAGS[char]
+            char = source.get()
+    if char != ":":
+        raise _Unsupported("global flags")
+    return add, remove
+
+
+def _escape(source: _Source, token: str) -> tuple[str, Any]:
+    """An escape outside a class."""
+    c = token[1]
+    if c in _AT_ESCAPES:
+        return ("at", _AT_ESCAPES[c])
+    if c in _CATEGORIES:
+        return ("in", [("category", _CATEGORIES[c])])
+    return _character_escape(source, token)
+
+
+def _class_escape(source: _Source, token: str) -> tuple[str, Any]:
+    """An escape inside a class ("\\b" is a backspace there)."""
+    c = token[1]
+    if c in _CATEGORIES:
+        return ("in", [("category", _CATEGORIES[c])])
+    if c == "b":
+        return ("literal", 8)
+    return _character_escape(source, token)
+
+
+def _character_escape(source: _Source, token: str) -> tuple[str, Any]:
+    c = token[1]
+    if c in _ESCAPES:
+        return ("literal", ord(_ESCAPES[c]))
+    if c in _HEX_DIGITS:
+        return ("literal", int(source.digits(_HEX_DIGITS[c]), 16))
+    if c.isascii() and c.isalnum():
+        raise _Unsupported(token)  # octal, group references, \N{...}
+    return ("literal", ord(c))
+
+
+def _parse_class(source: _Source) -> tuple[str, Any]:
+    """The class whose "[" was just read: a literal when it holds one character."""
+    members: list[tuple[str, Any]] = []
+    negate = source.match("^")
+    while True:
+        this = source.get()
+        if this == "]" and members:
+            break
+        code1 = _class_escape(source, this) if this[0] == "\\" else ("literal", ord(this))
+        if source.match("-"):
+            that = source.get()
+            if that == "]":
+                members.append(code1[1][0] if code1[0] == "in" else code1)
+                members.append(("literal", ord("-")))
+                break
+            code2 = _class_escape(source, that) if that[0] == "\\" else ("literal", ord(that))
+            if code1[0] != "literal" or code2[0] != "literal":
+                raise _Unsupported("bad range")
+            members.append(("range", (code1[1], code2[1])))
+        else:
+            members.append(code1[1][0] if code1[0] == "in" else code1)
+    members = list(dict.fromkeys(members))
+    if len(members) == 1 and members[0][0] == "literal":
+        return ("not_literal", members[0][1]) if negate else members[0]
+    return ("in", [("negate", None), *members] if negate else members)
+
+
+def _min_width(seq: _Seq) -> int:
+    """The fewest characters a match of ``seq`` takes."""
+    low = 0
+    for op, av in seq.items:
+        if op == "branch":
+            low += min(_min_width(alternative) for alternative in av[1])
+        elif op == "group":
+            low += _min_width(av[3])
+        elif op == "atomic":
+            low += _min_width(av)
+        elif op == "repeat":
+            low += _min_width(av[2]) * av[0]
+        elif op in _UNIT_OPS:
+            low += 1
+    return low
+
+
 class StemSearch:
     """Which of the given stems occur in a text (compared lower-cased).
+
+    One Aho-Corasick pass over the text (pyahocorasick) finds every stem, overlapping ones too.
 
     Parameters
     ----------
@@ -202,21 +553,30 @@ class StemSearch:
 
     Examples
     --------
-    >>> sorted(StemSearch(["kompas", "baca juga", "editor", None])("Baca juga: KOMPAS.com"))
-    ['baca juga', 'kompas']
+    >>> search = StemSearch(["kompas", "baca juga", "juga:", "editor", None])
+    >>> sorted(search("Baca juga: KOMPAS.com")), search.stems
+    (['baca juga', 'juga:', 'kompas'], ('baca juga', 'editor', 'juga:', 'kompas'))
     """
 
     def __init__(self, stems: Iterable[str | None]) -> None:
         self.stems: tuple[str, ...] = tuple(sorted({s for s in stems if s}))
 
     def __call__(self, text: str) -> set[str]:
-        finder: _StemFinder | None = self.__dict__.get("_finder")
-        if finder is None:
-            finder = self._finder = _StemFinder(self.stems)
-        return finder(text.lower())
+        automaton = self.__dict__.get("_automaton")
+        if automaton is None:
+            if not self.stems:
+                return set()
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for word in self.stems:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return {word for _, word in automaton.iter(text.lower())}
 
     def __getstate__(self) -> dict[str, Any]:
-        # The finder is rebuilt on first use.
+        # The automaton is rebuilt on first use.
         return {"stems": self.stems}
 
     def __repr__(self) -> str:
@@ -239,28 +599,14 @@ def _scannable(source: str, flags: int) -> bool:
     """Whether ``source`` can be searched on its own (see :class:`_Scanner`).
 
     It must not match empty text (finditer's rules for empty matches are not reproduced) and must
-    not refer to a group by number (in the joined alternation the number points elsewhere).
+    not refer to a group by number (in the joined alternation the number points elsewhere: the
+    parser does not read back-references, so such a pattern is not scannable either).
     """
-    try:  # the standard library's own regex parser, as in stem (without it: the joined regex)
-        from re import _constants as sre, _parser
-
-        tree = _parser.parse(source, flags)
-    except (ImportError, AttributeError, re.error):  # pragma: no cover
+    try:
+        tree = _parse(source, flags)
+    except _Unsupported:
         return False
-    if tree.getwidth()[0] == 0:
-        return False
-    references = {sre.GROUPREF, sre.GROUPREF_EXISTS, sre.GROUPREF_IGNORE, sre.GROUPREF_LOC_IGNORE, sre.GROUPREF_UNI_IGNORE}
-    stack: list[Any] = [tree]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, _parser.SubPattern):
-            for op, av in value.data:
-                if op in references:
-                    return False
-                stack.append(av)
-        elif isinstance(value, (tuple, list)):
-            stack.extend(value)
-    return True
+    return _min_width(tree) > 0
 
 
 def _first_chars(source: str, flags: int) -> frozenset[str] | None:
@@ -271,10 +617,8 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
     match empty text.
     """
     try:
-        from re import _constants as sre, _parser
-
-        tree = _parser.parse(source, flags)
-    except (ImportError, AttributeError, re.error):  # pragma: no cover
+        tree = _parse(source, flags)
+    except _Unsupported:
         return None
 
     def variants(ch: str, ignore: bool) -> set[str] | None:
@@ -284,9 +628,9 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
             return {ch.lower(), ch.upper(), *_CASE_EXTRA.get(ch.lower(), "")}
         return None  # another cased character: its case rules are not spelled out here
 
-    def sequence(items: Any, mode: int) -> tuple[set[str] | None, bool]:
+    def sequence(seq: _Seq, mode: int) -> tuple[set[str] | None, bool]:
         first: set[str] = set()
-        for op, av in items:
+        for op, av in seq.items:
             chars, nullable = item(op, av, mode)
             if chars is None:
                 return None, False
@@ -297,14 +641,14 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
 
     def item(op: Any, av: Any, mode: int) -> tuple[set[str] | None, bool]:
         ignore = bool(mode & re.IGNORECASE)
-        if op is sre.LITERAL:
+        if op == "literal":
             return variants(chr(av), ignore), False
-        if op is sre.IN:
+        if op == "in":
             chars: set[str] = set()
             for kind, value in av:
-                if kind is sre.LITERAL:
+                if kind == "literal":
                     members = [chr(value)]
-                elif kind is sre.RANGE and value[1] - value[0] < 512:
+                elif kind == "range" and value[1] - value[0] < 512:
                     members = [chr(c) for c in range(value[0], value[1] + 1)]
                 else:  # a category, a negation, a big range
                     return None, False
@@ -314,14 +658,14 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
                         return None, False
                     chars |= found
             return chars, False
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        if op in _ZERO_WIDTH_OPS:
             return set(), True
-        if op is sre.SUBPATTERN:
+        if op == "group":
             _, add, remove, inner = av
             return sequence(inner, (mode | add) & ~remove)
-        if op is sre.ATOMIC_GROUP:
+        if op == "atomic":
             return sequence(av, mode)
-        if op is sre.BRANCH:
+        if op == "branch":
             union: set[str] = set()
             empty = False
             for alternative in av[1]:
@@ -331,7 +675,7 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
                 union |= chars
                 empty = empty or nullable
             return union, empty
-        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        if op == "repeat":
             low, high, inner = av
             if high == 0:
                 return set(), True
@@ -339,7 +683,7 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
             return chars, low == 0 or nullable
         return None, False
 
-    first, nullable = sequence(tree, tree.state.flags)
+    first, nullable = sequence(tree, flags)
     return None if first is None or nullable else frozenset(first)
 
 
@@ -532,113 +876,3 @@ def _fast_lead(pattern: str) -> str:
         return pattern
     chars = "".join(sorted({first.lower(), first.upper(), *_CASE_EXTRA.get(first.lower(), "")}))
     return f"(?-i:[{chars}])(?<={first}){pattern[1:]}"
-
-
-# Rough share (%) of each character in lower-cased Indonesian news text; any other character: 0.05.
-# _StemFinder picks its anchor characters with these (only its speed depends on them).
-_CHAR_PERCENT = {
-    "a": 15, " ": 13, "n": 8.4, "e": 7.1, "i": 6.8, "r": 5, "t": 4.4, "u": 3.9, "s": 3.9, "k": 3.8,
-    "m": 3.6, "d": 3.1, "g": 2.9, "l": 2.7, "p": 2.5, "b": 2.1, "o": 1.7, "h": 1.7, "y": 1.1, ",": 0.9,
-    ".": 0.9, "j": 0.9, "\n": 0.7, "c": 0.5, "w": 0.5, "2": 0.3, "f": 0.3, "0": 0.2, "v": 0.2,
-    "-": 0.17, "1": 0.15, "(": 0.13, ")": 0.13, "/": 0.13, "5": 0.1, '"': 0.1, "z": 0.08,
-}  # fmt: skip
-
-
-class _StemFinder:
-    """Which stems occur in a lower-cased text: one regex scan plus a few substring tests.
-
-    Testing every stem with ``in`` scans the text once per stem. Instead each stem is anchored at
-    one of its rare characters (see :func:`_anchor_characters`): one regex jumps in C from one
-    occurrence of an anchor character to the next and checks there the rest of the stems anchored
-    on it, and with a look-behind their beginning. Each hit is confirmed in Python for every stem
-    anchored there, so the answer is exactly the set of stems that occur. Stems without a rare
-    character are tested with ``in``.
-
-    Examples
-    --------
-    >>> sorted(_StemFinder(["kompas", "baca juga", "editor"])("baca juga: kompas.com"))
-    ['baca juga', 'kompas']
-    """
-
-    def __init__(self, stems: Iterable[str]) -> None:
-        unique = sorted(set(stems))
-        share = {ch: _CHAR_PERCENT.get(ch, 0.05) for stem in unique for ch in stem}
-        anchors = _anchor_characters(unique, share)
-        self.common: tuple[str, ...] = ()
-        self.anchored: dict[str, list[tuple[str, int]]] = {}
-        for stem in unique:
-            usable = [i for i, ch in enumerate(stem) if ch in anchors]
-            if not usable:
-                self.common += (stem,)
-                continue
-            at = min(usable, key=lambda i: (share[stem[i]], i))
-            self.anchored.setdefault(stem[at], []).append((stem, at))
-        # A hit is confirmed against the stems of its anchor and next character (the stems that
-        # end at the anchor: under the anchor alone).
-        self.confirm: dict[str, tuple[tuple[str, int], ...]] = {}
-        for ch, items in self.anchored.items():
-            for stem, at in items:
-                key = stem[at : at + 2]
-                self.confirm[key] = self.confirm.get(key, ()) + ((stem, at),)
-        # After the anchor, the rest of each stem as a trie (the engine skips a branch that starts
-        # with a character that is not there at once), then a look-behind for the whole stem.
-        branches = []
-        for ch, items in sorted(self.anchored.items()):
-            trie: dict[str, Any] = {}
-            for stem, at in items:
-                node = trie
-                for c in stem[at + 1 :]:
-                    node = node.setdefault(c, {})
-                node.setdefault("", []).append(f"(?<={re.escape(stem)})" if at else "")
-            branches.append(re.escape(ch) + _trie_regex(trie))
-        self.regex = re.compile("|".join(branches)) if branches else None
-
-    def __call__(self, low: str) -> set[str]:
-        found = {stem for stem in self.common if stem in low}
-        if self.regex is not None:
-            search, confirm = self.regex.search, self.confirm
-            pos = 0
-            while (m := search(low, pos)) is not None:
-                at = m.start()
-                for stem, offset in confirm.get(low[at : at + 2], ()) + confirm.get(low[at], ()):
-                    if at >= offset and low.startswith(stem, at - offset):
-                        found.add(stem)
-                pos = at + 1
-        return found
-
-
-def _anchor_characters(stems: list[str], share: dict[str, float]) -> set[str]:
-    """The characters to anchor ``stems`` on: few and rare, leaving few stems to test with ``in``.
-
-    Cost model: a scan stopping at every anchor character costs its share (%) of the text, a stem
-    tested with ``in`` about as much as 1%. Start from each stem's rarest character and drop,
-    while that lowers the cost, the anchor whose stems are best served otherwise.
-    """
-
-    def cost(anchors: set[str]) -> float:
-        used: set[str] = set()
-        common = 0
-        for stem in stems:
-            usable = [ch for ch in stem if ch in anchors]
-            if usable:
-                used.add(min(usable, key=lambda ch: (share[ch], ch)))
-            else:
-                common += 1
-        return sum(share[ch] for ch in used) + common
-
-    anchors = {min(stem, key=lambda ch: (share[ch], ch)) for stem in stems}
-    best = cost(anchors)
-    while anchors:
-        trial, ch = min((cost(anchors - {ch}), ch) for ch in anchors)
-        if trial >= best:
-            break
-        best, anchors = trial, anchors - {ch}
-    return anchors
-
-
-def _trie_regex(node: dict[str, Any]) -> str:
-    """The regex of a trie of literal characters whose "" entries list what to check where a word ends."""
-    branches = [re.escape(c) + _trie_regex(child) for c, child in sorted((c, v) for c, v in node.items() if c)]
-    ends = node.get("", [])
-    branches += [""] if "" in ends else ends  # nothing left to check: that word is there
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
