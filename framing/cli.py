@@ -462,6 +462,44 @@ def demo_corpus(
 
 
 @app.command()
+def report(
+    scores: Annotated[Path, typer.Option("--scores", help="A scores file written by framing score (.jsonl, .csv or .parquet).")],
+    html: Annotated[Path, typer.Option("--html", help="The HTML page to write (self-contained: plots inline, no network).")],
+    input: Annotated[list[str] | None, typer.Option("--input", "-i", help="The articles the scores were made from (repeatable): outlets, dates, quoted sources, loaded terms.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config: the data section maps the input's columns; clean and features find the cues.")] = None,
+    set_: SetOption = None,
+    low_confidence: Annotated[float, typer.Option(help="An article whose top probability is below this counts as low-confidence.")] = 0.6,
+    examples: Annotated[int, typer.Option(min=1, help="Example articles listed per table cell.")] = 5,
+) -> None:
+    """Write an HTML report of a scored batch: labels per outlet and day, who quotes whom, loaded terms, drift."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from framing.config import load_config
+    from framing.errors import FramingError
+    from framing.report import write_report
+
+    _needs_config(set_, config)
+    console = _console(stderr=True)
+    try:
+        cfg = load_config(config, set_ or []) if config is not None else None
+        with Progress("reading cues", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("cues", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+                if not console.is_terminal and (done == total or done % 5_000 == 0):
+                    console.print(f"cues: {done:,} / {total:,} articles")
+
+            result = write_report(scores, html, inputs=input, config=cfg, low_confidence=low_confidence, examples=examples, progress=progress)
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    for note in result.notes:
+        console.print(f"note: {note}")
+    _console().print(f"report of {len(result.articles):,} articles ({len(result.tables)} tables) -> {html}")
+
+
+@app.command()
 def explain(
     model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
     input: Annotated[Path, typer.Option("--input", "-i", help="A .txt article, or a JSONL/CSV/Parquet file with one article (or pick one with --id).")],

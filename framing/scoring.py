@@ -24,7 +24,9 @@ screened, scored and written before the next is read, so memory does not grow wi
   output stops with a message naming the holder. The kernel drops the lock when its process dies
   (even by SIGKILL), so the lock of a dead run is taken over by the next one.
 - **Drift**: when the model carries a reference profile (:mod:`framing.drift`), the summary lists
-  the features whose distribution moved most from the training data's.
+  the features whose distribution moved most from the training data's. The summary (counts, reject
+  reasons, drift) is written to ``<output stem>.summary.json`` beside the output, where
+  ``framing report`` reads it.
 - **Spark**: ``engine="spark"`` sends each chunk through ``mlflow.pyfunc.spark_udf`` instead of
   local workers (:mod:`framing.spark`); reading, screening, resuming and writing are the same.
 """
@@ -869,7 +871,7 @@ def _score_locked(
                 )
             if state["complete"]:  # the previous run stopped while moving its files into place
                 partial.finish(output, rejects_path(output))
-                return _summary(state, output, 0.0, monitor, scoring, profile, engine)
+                return _write_summary(_summary(state, output, 0.0, monitor, scoring, profile, engine))
             done, reject_keys = partial.done_ids(), partial.reject_keys()
             if monitor is not None and state.get("drift_counts") is not None:
                 import numpy as np
@@ -910,7 +912,21 @@ def _score_locked(
             finally:
                 runner.close(interrupted=not finished)
     partial.finish(output, rejects_path(output))
-    return _summary(partial.state, output, time.perf_counter() - started, monitor, scoring, profile, engine, skipped=counts["skipped"])
+    return _write_summary(_summary(partial.state, output, time.perf_counter() - started, monitor, scoring, profile, engine, skipped=counts["skipped"]))
+
+
+def _write_summary(summary: ScoreSummary) -> ScoreSummary:
+    """Write ``<output stem>.summary.json`` (counts, drift) beside the output; return ``summary``."""
+    from dataclasses import asdict
+
+    from framing.report import summary_path
+
+    record = asdict(summary) | {"output": str(summary.output), "rejects": str(summary.rejects), "drifted": [d.name for d in summary.drifted]}
+    path = summary_path(summary.output)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+    tmp.replace(path)
+    return summary
 
 
 def _load(model_uri: str) -> tuple[Any, dict[str, Any] | None, str]:

@@ -406,6 +406,11 @@ def test_scoring_the_training_texts_shows_no_drift_and_other_texts_do(store: str
     repeated = write_jsonl(tmp_path / "repeated.jsonl", [{"id": str(i), "text": INDONESIAN} for i in range(250)])
     shifted = score(store, [str(repeated)], tmp_path / "repeated.out.jsonl")
     assert shifted.drifted and shifted.drifted == [d for d in shifted.drift if d.psi > 0.25]
+    # The summary beside the output (what framing report reads) holds the same counts and drift.
+    written = json.loads((tmp_path / "repeated.out.summary.json").read_text(encoding="utf-8"))
+    assert (written["n_scored"], written["label_counts"], written["drift_threshold"]) == (250, shifted.label_counts, 0.25)
+    assert written["drift"] == [{"name": d.name, "psi": d.psi} for d in shifted.drift]
+    assert written["drifted"] == [d.name for d in shifted.drifted]
 
     plain = score(logged[2], [str(repeated)], tmp_path / "plain.out.jsonl")
     assert plain.drift == [] and plain.drift_note == "drift not checked: the model was logged without a reference profile (retrain it to add one)"
