@@ -262,7 +262,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f3f3f3; cursor: pointer; } td:first-child, th:first-child { text-align: left; }
 td a { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
-.muted { color: #666; } img { max-width: 100%; }
+.muted { color: #666; } img { max-width: 100%; } .wide { overflow-x: auto; }
 .examples li { margin: 0.3em 0; } .ev { color: #555; font-size: 0.9em; }
 """
 
@@ -340,7 +340,7 @@ def _table_html(name: str, table: pd.DataFrame, link: Callable[[str, str], str |
             content = f'<a href="#{target}">{shown}</a>' if target else shown
             cells.append(f'<td data-v="{raw}">{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="sortable" id="{e(name)}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<div class="wide"><table class="sortable" id="{e(name)}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _evidence(row: Any) -> str:
@@ -408,9 +408,11 @@ def render_html(report: BatchReport, title: str = "framing report") -> str:
         sources = report.tables["sources_by_outlet"]
         groups = [c for c in sources.columns if c not in ("outlet", "attributions")]
         parts.append("<h2>Who quotes whom</h2>")
-        parts.append('<p class="muted">Attributions per origin group of the quoted source (framing/resources/gazetteer.yaml; <i>other</i>: not in the gazetteer).</p>')
+        parts.append('<p class="muted">Attributions per origin group of the quoted source (framing/resources/gazetteer.yaml; <i>other</i>: not in the gazetteer): the plot shows each group\'s share of the outlet\'s attributions, the table the counts.</p>')
         if groups:
-            parts.append(f'<img alt="quoted sources per outlet" src="{_heatmap(sources, groups, "Quoted sources per outlet (attributions)", ".0f")}">')
+            shares = sources[["outlet"]].join(sources[groups].div(sources["attributions"].where(sources["attributions"] > 0), axis=0).fillna(0.0))
+            plot = _heatmap(shares, groups, "Share of each outlet's attributions, per origin group", ".0%")
+            parts.append(f'<img alt="quoted sources per outlet" src="{plot}">')
         parts.append(_table_html("sources_by_outlet", sources, cell_link("sources"), set()))
     if "loaded_terms_by_outlet" in report.tables:
         loaded = report.tables["loaded_terms_by_outlet"]
