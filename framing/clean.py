@@ -199,6 +199,20 @@ def _names_regex(names: tuple[tuple[str, str | None], ...]) -> str:
     return "(?:" + "|".join(f"(?:{fast_form(form)})" for form, _ in names) + ")" if names else r"(?!x)x"
 
 
+# Cleaners pickled before the prefilter engine moved to framing.prefilter (in every model logged
+# before then) name these two classes; they unpickle into a RuleSet and a StemSearch.
+class _RuleSet(RuleSet):
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__class__ = RuleSet  # type: ignore[assignment]
+
+
+class _StemTree(StemSearch):
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        StemSearch.__init__(self, (*state["roots"], *(child for kids in state["children"].values() for child in kids)))
+        self.__class__ = StemSearch  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class _Patterns:
     """The compiled form of one cleaning YAML (what :meth:`TextCleaner.fit` stores)."""

@@ -614,3 +614,22 @@ def test_real_corpora_lose_link_boxes_and_ads(real_cleaned: dict[str, list[tuple
             assert hit is None, cleaned[max(0, hit.start() - 120) : hit.end() + 60]
             assert "\n\n\n" not in cleaned and "  " not in cleaned
     assert before > 3000
+
+
+def test_a_cleaner_pickled_before_the_prefilter_moved_cleans_as_a_new_one() -> None:
+    """Models logged before framing.prefilter existed pickle framing.clean._RuleSet and _StemTree
+    (tests/data/cleaner_before_prefilter.pkl: TextCleaner().fit([]) pickled by that code)."""
+    import pickle
+
+    from framing.demo import DEMO_CORPUS
+    from framing.prefilter import RuleSet, StemSearch
+
+    old = pickle.loads((Path(__file__).parent / "data" / "cleaner_before_prefilter.pkl").read_bytes())
+    patterns = old.patterns_
+    assert type(patterns.furniture) is RuleSet and type(patterns.stems) is StemSearch
+    new = TextCleaner().fit([])
+    assert patterns.stems.stems == new.patterns_.stems.stems
+    texts = [json.loads(line)["text"] for line in DEMO_CORPUS.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        got, expected = old.clean(text), new.clean(text)
+        assert (str(got), got.counts) == (str(expected), expected.counts)
