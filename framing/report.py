@@ -173,7 +173,8 @@ def build_report(
 
     def share_table(key: str) -> pd.DataFrame:
         rows = []
-        for value, part in frame.groupby(key, sort=True):
+        # Sorted, with "(unknown)" last.
+        for value, part in sorted(frame.groupby(key, sort=True), key=lambda item: (item[0] == UNKNOWN, item[0])):
             counts = part["label"].astype(str).value_counts()
             row: dict[str, Any] = {key: value, "articles": len(part)}
             for c in classes:
@@ -309,11 +310,13 @@ def _by_day_plot(table: pd.DataFrame, classes: list[str], period: str) -> str:
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    dated = table[table[period] != UNKNOWN]
+    dated = table[table[period] != UNKNOWN].set_index(pd.to_datetime(table[table[period] != UNKNOWN][period]))
+    # Every day (or week) of the span, so that a line breaks where no article was published.
+    span = pd.date_range(dated.index.min(), dated.index.max(), freq="D" if period == "day" else "W-MON")
+    dated = dated.reindex(span)
     figure, axes = plt.subplots(figsize=(9, 3.2))
-    x = pd.to_datetime(dated[period])
     for c in classes:
-        axes.plot(x, dated[f"{c} share"], marker="o" if len(dated) <= 40 else None, label=c)
+        axes.plot(dated.index, dated[f"{c} share"], marker="o", markersize=3 if len(dated) > 40 else 5, label=c)
     axes.set_ylabel(f"share of the {period}'s articles")
     axes.set_ylim(0, 1)
     axes.legend(loc="upper left", fontsize=8, ncols=min(4, len(classes)))
