@@ -500,6 +500,51 @@ def report(
 
 
 @app.command()
+def sample(
+    model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
+    input: Annotated[list[str], typer.Option("--input", "-i", help="File, glob or folder of unlabelled articles (repeatable).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Tasks file: .json (Label Studio import), .jsonl or .csv.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Articles to pick.")] = 100,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config: the data section maps the input's columns.")] = None,
+    set_: SetOption = None,
+    explain: Annotated[int, typer.Option(min=0, help="Evidence items per picked article.")] = 3,
+) -> None:
+    """Pick the N articles most worth labelling next (uncertain, distinct, spread over outlets and days) as Label Studio tasks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from framing.config import load_config
+    from framing.errors import FramingError
+    from framing.sample import label_config
+    from framing.sample import sample as run_sample
+
+    _needs_config(set_, config)
+    console = _console(stderr=True)
+    try:
+        cfg = load_config(config, set_ or []) if config is not None else None
+        with Progress("scoring", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("scoring", total=None)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+                if not console.is_terminal:
+                    console.print(f"scored {done:,}" + (f" / {total:,}" if total else "") + " articles")
+
+            result = run_sample(model, input, output, n=n, config=cfg, explain=explain, progress=progress)
+    except FramingError as exc:
+        _fail(str(exc))
+        return
+    out = _console()
+    outlets = result.chosen["outlet"].value_counts()
+    out.print(
+        f"picked {len(result.chosen)} of {result.n_scored:,} articles ({result.n_near_duplicates} near-duplicates left out of the "
+        f"{result.n_candidates:,} most uncertain) from {len(outlets)} outlets and {result.chosen['day'].nunique()} days -> {output}"
+    )
+    out.print(f"margin between the two likeliest labels: {result.chosen['margin'].min():.3f} to {result.chosen['margin'].max():.3f}")
+    out.print("Label Studio labelling config for these tasks:")
+    print(label_config(result.classes))
+
+
+@app.command()
 def explain(
     model: Annotated[str, typer.Option("--model", "-m", help="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/ID/model or a model folder.")],
     input: Annotated[Path, typer.Option("--input", "-i", help="A .txt article, or a JSONL/CSV/Parquet file with one article (or pick one with --id).")],

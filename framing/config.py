@@ -88,8 +88,8 @@ class DataConfig(_Section):
     """
 
     paths: list[str] = Field(min_length=1)
-    format: Literal["auto", "jsonl", "csv", "parquet", "xlsx", "txt"] = "auto"
-    reader: Literal["flat", "indosum"] = "flat"
+    format: Literal["auto", "jsonl", "json", "csv", "parquet", "xlsx", "txt"] = "auto"
+    reader: Literal["flat", "indosum", "label_studio"] = "flat"
     columns: dict[str, str | list[str] | None] = Field(default_factory=dict)
     label: str | None = None
     classes: list[str] | None = None

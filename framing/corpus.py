@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Corpus", "CorpusError", "CorpusReader", "IdSet", "Reject", "read_corpus", "write_rejects"]
 
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".txt": "txt"}
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx", ".txt": "txt"}
 FIELDS = ("id", "text", "title", "outlet", "url", "published_at")
 _INDOSUM_COLUMNS = {"text": "paragraphs", "outlet": "source", "url": "source_url"}
 OTHER_LABELS = ("error", "reject")
@@ -205,8 +205,9 @@ class CorpusReader:
     format
         ``auto`` picks the reader from each file's extension.
     reader
-        ``flat`` (one column per field) or ``indosum`` (``paragraphs`` = paragraphs of sentences of
-        tokens, joined back into text).
+        ``flat`` (one column per field), ``indosum`` (``paragraphs`` = paragraphs of sentences of
+        tokens, joined back into text) or ``label_studio`` (a Label Studio JSON export: each task's
+        data fields and its annotation's choices, see :func:`label_studio_row`).
     columns
         Record field -> file column (or a list of alternatives, the first present wins). A field
         other than the fixed ones and the label becomes a record column too (``None`` where absent).
@@ -472,7 +473,7 @@ class CorpusReader:
 
     # -- raw readers: yield (file, [(location, row or Reject)], mapping or None) per chunk -----
     def _raw_chunks(self, path: Path, chunk_size: int) -> Iterator[tuple[str, list[tuple[str, Any]], dict[str, str | None] | None]]:
-        reader = {"jsonl": self._jsonl_rows, "csv": self._csv_rows, "parquet": self._parquet_rows, "xlsx": self._xlsx_rows}
+        reader = {"jsonl": self._jsonl_rows, "json": self._json_rows, "csv": self._csv_rows, "parquet": self._parquet_rows, "xlsx": self._xlsx_rows}
         fmt = self._format_of(path)
         if fmt not in reader:
             raise CorpusError(f"{path}: data.format={fmt!r} reads folders of articles, not single files.")
@@ -513,6 +514,34 @@ class CorpusReader:
                     yield location, Reject(str(path), location, None, f"broken JSON: expected an object, got {type(row).__name__}")
                     continue
                 yield location, row
+
+    def _json_rows(self, path: Path) -> Iterator[Any]:
+        """A JSON array of objects, one row each (``reader: label_studio``: Label Studio tasks,
+        flattened by :func:`label_studio_row`)."""
+        try:
+            rows = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except OSError as exc:
+            raise CorpusError(f"{path}: cannot open: {exc.strerror or exc}.") from exc
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{path}: not valid UTF-8 at byte {exc.start}.") from exc
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{path}: broken JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+        if isinstance(rows, dict):  # one task
+            rows = [rows]
+        if not isinstance(rows, list):
+            raise CorpusError(f"{path}: expected a JSON array of objects, got {type(rows).__name__}.")
+        for number, row in enumerate(rows, start=1):
+            location = f"item {number}"
+            if not isinstance(row, dict):
+                yield location, Reject(str(path), location, None, f"broken JSON: expected an object, got {type(row).__name__}")
+                continue
+            if self.reader == "label_studio":
+                flat = label_studio_row(row)
+                if isinstance(flat, str):
+                    yield location, Reject(str(path), location, _as_text((row.get("data") or {}).get("id")), flat)
+                    continue
+                row = flat
+            yield location, row
 
     def _csv_rows(self, path: Path) -> Iterator[Any]:
         import pandas as pd
@@ -626,6 +655,31 @@ def _as_text(value: Any) -> str | None:
 
 _SPACE_BEFORE = re.compile(r" ([.,;:!?%)\]}])")
 _SPACE_AFTER = re.compile(r"([(\[{]) ")
+
+
+def label_studio_row(task: dict[str, Any]) -> dict[str, Any] | str:
+    """One task of a Label Studio JSON export as a flat row, or the reason it cannot be one.
+
+    The row holds the task's ``data`` fields and, for each choice control of its latest
+    annotation that was not cancelled, the control's name -> the chosen value (so a
+    ``<Choices name="stance">`` gives a ``stance`` column, the label to map in ``data.label``).
+    A task without a submitted annotation gives its data fields only (``missing label`` when
+    a label is read).
+    """
+    data = task.get("data")
+    if not isinstance(data, dict):
+        return "broken task: no data object (is this a Label Studio JSON export?)"
+    row = dict(data)
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if annotations:
+        latest = max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), str(a.get("id", ""))))
+        for result in latest.get("result") or []:
+            if isinstance(result, dict) and result.get("type") == "choices":
+                choices = (result.get("value") or {}).get("choices") or []
+                if len(choices) != 1:
+                    return f"several choices: {result.get('from_name')!r} has {choices}, expected one"
+                row[str(result.get("from_name"))] = choices[0]
+    return row
 
 
 def _indosum_text(paragraphs: Any) -> str | None:

@@ -212,7 +212,7 @@ def test_missing_label_column(tmp_path: Path) -> None:
 
 def test_unsupported_extension(tmp_path: Path) -> None:
     (tmp_path / "c.docx").write_text("x", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"c\.docx: unsupported extension '\.docx', expected one of \.csv, \.jsonl, \.ndjson, \.parquet, \.txt, \.xlsx"):
+    with pytest.raises(CorpusError, match=r"c\.docx: unsupported extension '\.docx', expected one of \.csv, \.json, \.jsonl, \.ndjson, \.parquet, \.txt, \.xlsx"):
         CorpusReader([str(tmp_path / "c.docx")]).read()
 
 
