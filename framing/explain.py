@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from framing.errors import FramingError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from framing.config import DataConfig
 
 __all__ = ["evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
@@ -382,6 +384,8 @@ class _Reader:
 
     def _text_score(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
         """A stacked text model's score, explained by its heaviest n-grams in the article."""
+        import numpy as np
+
         from framing.features.text_scores import INFIX
 
         scores = self.parts.families.get(family)
@@ -392,14 +396,12 @@ class _Reader:
         if scores is None or label is None or view not in scores.vectorizers_:
             return what, []
         vectorizer = scores.vectorizers_[view]
-        row = vectorizer.transform([str(self.cleaned)])
-        weights = scores.weights(view, label)
-        vocabulary = vectorizer.get_feature_names_out()
-        present = sorted(
-            ((float(row[0, j]) * weights.get(str(vocabulary[j]), 0.0), str(vocabulary[j])) for j in row.indices),
-            reverse=True,
-        )
-        chosen = [(push, gram) for push, gram in present if push > 0][:TEXT_SCORE_NGRAMS]
+        row = vectorizer.transform([str(self.cleaned)]).tocsr()
+        coefficients = scores.coefficients(view, label)
+        pushes = row.data * coefficients[row.indices] if coefficients is not None else np.zeros(len(row.data))
+        vocabulary = _feature_names(vectorizer)
+        present = sorted(((float(push), str(vocabulary[j])) for push, j in zip(pushes, row.indices) if push > 0), reverse=True)
+        chosen = present[:TEXT_SCORE_NGRAMS]
         if not chosen:
             return f"{what}; no n-gram of this article pushes toward {label}", []
         cache: dict[str, list[tuple[str, int, int]]] = {}
@@ -520,6 +522,17 @@ def _style_words(extractor: Any, doc: str, *, plural: bool) -> list[dict[str, An
             start += 1
         cues.append({"text": doc[start - 1 : end - 1], "start": start - 1, "end": end - 1})
     return cues
+
+
+_NAMES: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _feature_names(vectorizer: Any) -> np.ndarray:
+    """``vectorizer.get_feature_names_out()``, computed once per fitted vectorizer."""
+    names = _NAMES.get(vectorizer)
+    if names is None:
+        names = _NAMES[vectorizer] = vectorizer.get_feature_names_out()
+    return names
 
 
 def _ngram_cues(vectorizer: Any, doc: str, gram: str, cache: dict[str, list[tuple[str, int, int]]]) -> list[dict[str, Any]]:

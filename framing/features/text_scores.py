@@ -194,15 +194,22 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         For two classes the single coefficient row is the second class's; the first gets its
         negation.
         """
+        row = self.coefficients(view, label)
+        if row is None:
+            return {}
+        names = self.vectorizers_[view].get_feature_names_out()
+        return {str(names[j]): float(row[j]) for j in np.flatnonzero(row)}
+
+    def coefficients(self, view: str, label: Any) -> np.ndarray | None:
+        """``view``'s model weights toward ``label``, one per column of its vectorizer (``None``:
+        the model never saw ``label``). For two classes, the first class's are the negated row."""
         check_is_fitted(self, "models_")
         model = self.models_[view]
         classes = [str(c) for c in model.classes_]
         if str(label) not in classes:
-            return {}
+            return None
         coef = model.coef_
-        row = coef[0] * (1 if classes.index(str(label)) == 1 else -1) if coef.shape[0] == 1 else coef[classes.index(str(label))]
-        names = self.vectorizers_[view].get_feature_names_out()
-        return {str(names[j]): float(row[j]) for j in np.flatnonzero(row)}
+        return coef[0] * (1 if classes.index(str(label)) == 1 else -1) if coef.shape[0] == 1 else coef[classes.index(str(label))]
 
     # -- internals -----------------------------------------------------------------------------
     def _labels(self, y: Any, n: int) -> np.ndarray:
