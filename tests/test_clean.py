@@ -586,6 +586,7 @@ def own_name_shares(rows: list[tuple[str, str, str]]) -> dict[str, tuple[int, fl
     return {key: (n, before / n, after / n) for key, (n, before, after) in table.items()}
 
 
+@pytest.mark.slow
 @needs_data
 def test_real_corpora_keep_under_one_percent_of_own_names(real_cleaned: dict[str, list[tuple[str, str, str]]]) -> None:
     outlets = set()
@@ -604,6 +605,7 @@ def test_real_corpora_keep_under_one_percent_of_own_names(real_cleaned: dict[str
         assert shares[outlet][1] > 0.9, outlet
 
 
+@pytest.mark.slow
 @needs_data
 def test_real_corpora_lose_link_boxes_and_ads(real_cleaned: dict[str, list[tuple[str, str, str]]]) -> None:
     before = after = 0

@@ -83,6 +83,7 @@ def _runs(text: str, n: int = 12) -> set[str]:
     return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@pytest.mark.slow
 @needs_data
 @needs_seeds
 def test_no_12_word_run_from_the_seeds_or_the_real_corpora(corpus: pd.DataFrame) -> None:
@@ -114,6 +115,7 @@ def test_configs_read_the_demo_corpus_through_the_normal_reader(name: str) -> No
     assert len(loaded.records) == 294 and loaded.n_rejects == 0
 
 
+@pytest.mark.slow
 def test_outlet_alone_predicts_stance_clearly_worse_than_the_text(corpus: pd.DataFrame) -> None:
     """Leakage check: stance must not be a function of the outlet."""
     from sklearn.linear_model import LogisticRegression

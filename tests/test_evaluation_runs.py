@@ -61,6 +61,7 @@ def time_run(store: str, corpus_path: Path):  # noqa: ANN201
     return train(config, report=lines.append), lines, config
 
 
+@pytest.mark.slow
 def test_near_duplicate_is_removed_before_splitting(time_run, store: str) -> None:  # noqa: ANN001
     result, lines, _ = time_run
     assert result.n_near_duplicates == 1
@@ -70,6 +71,7 @@ def test_near_duplicate_is_removed_before_splitting(time_run, store: str) -> Non
     assert [r["id"] for r in removed] == ["copy-of-first"]  # the later copy goes, the original stays
 
 
+@pytest.mark.slow
 def test_time_split_trains_on_the_past_only(time_run, store: str) -> None:  # noqa: ANN001
     result, _, _ = time_run
     client = MlflowClient(tracking_uri=store)
@@ -81,6 +83,7 @@ def test_time_split_trains_on_the_past_only(time_run, store: str) -> None:  # no
         assert max(dates[i] for i in fold["train_ids"]) <= min(dates[i] for i in fold["validation_ids"])
 
 
+@pytest.mark.slow
 def test_calibration_reports_before_and_after(time_run, store: str) -> None:  # noqa: ANN001
     result, lines, _ = time_run
     assert any(line.startswith("calibration (sigmoid) fitted on ") for line in lines)
@@ -88,6 +91,7 @@ def test_calibration_reports_before_and_after(time_run, store: str) -> None:  # 
     assert {"test_ece", "test_uncalibrated_ece", "test_uncalibrated_log_loss", "test_log_loss"} <= set(metrics)
 
 
+@pytest.mark.slow
 def test_evaluate_a_registered_model_on_new_data(time_run, store: str, corpus_path: Path) -> None:  # noqa: ANN001
     result, _, config = time_run
     run_id, metrics = evaluate_model(result.model_uri, config.data, experiment="eval-tests", n_boot=50)
@@ -130,6 +134,7 @@ def _independent_baseline(config, result, store: str):  # noqa: ANN001, ANN202
     return fitted, records.loc[[r["id"] for r in manifest["test"]]]
 
 
+@pytest.mark.slow
 def test_the_logged_baseline_is_the_one_train_scored(baseline_run, store: str) -> None:  # noqa: ANN001
     from framing.evaluate import classification_metrics
     from framing.track import load_baseline
@@ -143,6 +148,7 @@ def test_the_logged_baseline_is_the_one_train_scored(baseline_run, store: str) -
     assert score == pytest.approx(result.metrics["baseline_tfidf_lr_test_macro_f1"], abs=1e-12)
 
 
+@pytest.mark.slow
 def test_evaluate_scores_the_baseline_beside_the_model(baseline_run, store: str) -> None:  # noqa: ANN001
     from framing.corpus import read_corpus
     from framing.evaluate import bootstrap_interval, classification_metrics
@@ -169,6 +175,7 @@ def test_evaluate_scores_the_baseline_beside_the_model(baseline_run, store: str)
     assert f"{'eval_macro_f1_margin_over_baseline:':<40} {metrics['eval_macro_f1_margin_over_baseline']:.3f}\n" in cli.output
 
 
+@pytest.mark.slow
 def test_evaluate_says_when_a_model_has_no_baseline(baseline_run, store: str) -> None:  # noqa: ANN001
     from framing import track
 
@@ -187,6 +194,7 @@ def test_evaluate_says_when_a_model_has_no_baseline(baseline_run, store: str) ->
     assert f"{'baseline:':<40} {message}\n" in cli.output
 
 
+@pytest.mark.slow
 def test_evaluate_rejects_labels_the_model_does_not_know(time_run, tmp_path: Path) -> None:  # noqa: ANN001
     from framing.config import DataConfig
     from framing.errors import FramingError
@@ -197,6 +205,7 @@ def test_evaluate_rejects_labels_the_model_does_not_know(time_run, tmp_path: Pat
         evaluate_model(result.model_uri, DataConfig(paths=[str(path)], label="stance"), experiment="eval-tests")
 
 
+@pytest.mark.slow
 def test_experiment_runs_variants_as_children_and_compares(store: str, corpus_path: Path, tmp_path: Path) -> None:
     spec = tmp_path / "exp.yaml"
     spec.write_text(
@@ -270,6 +279,7 @@ def test_prepare_leaves_out_undated_records(tmp_path: Path) -> None:
     assert "a3" not in set(data.records["id"])
 
 
+@pytest.mark.slow
 def test_a_failing_variant_does_not_stop_the_others(store: str, corpus_path: Path, tmp_path: Path) -> None:
     spec = tmp_path / "exp.yaml"
     spec.write_text(

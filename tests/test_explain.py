@@ -168,6 +168,7 @@ def test_evidence_uses_what_the_scorer_passes(model, corpus: pd.DataFrame) -> No
     assert evidence(pipeline, [], 3) == []
 
 
+@pytest.mark.slow
 def test_every_cue_span_slices_back_to_the_original_text(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
     texts = corpus["text"].tolist()

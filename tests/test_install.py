@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SMALL_MODEL
 
+pytestmark = pytest.mark.integration  # pip builds and installs the package; checks run in child interpreters
+
 # Run first in every child: hide the editable finder and every sys.path entry that would import
 # framing from the checkout, then make sure framing comes from the installed copy.
 PRELUDE = """\
@@ -56,7 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # and the install holds exactly the package-data pyproject.toml lists.
     source = home / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "framing", source / "framing", ignore=shutil.ignore_patterns("__pycache__"))
     target = home / "site"
@@ -97,6 +99,13 @@ print(dict(zip(style.get_feature_names_out(), style.transform([str(doc)])[0]))["
         "[('TASS', 'russian_state', 'Menurut')]",
         str(1000 / 6),  # "brutal" in 6 tokens
     ]
+
+
+def test_install_ships_the_type_marker_and_the_license(site: Path) -> None:
+    assert (site / "framing" / "py.typed").is_file()
+    licenses = sorted(path.name for path in site.glob("framing-*.dist-info/licenses/*"))
+    assert licenses == ["LICENSE"]
+    assert (site / "framing-0.1.0.dist-info" / "licenses" / "LICENSE").read_text(encoding="utf-8") == (ROOT / "LICENSE").read_text(encoding="utf-8")
 
 
 def test_installed_cli_trains_a_copied_config_from_another_folder(site: Path, tmp_path: Path) -> None:

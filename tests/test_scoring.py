@@ -194,6 +194,7 @@ def test_scores_and_evidence_equal_the_logged_pyfunc(store: str, demo: pd.DataFr
         assert all(text[cue["start"] : cue["end"]] == cue["text"] for cue in spans)
 
 
+@pytest.mark.integration
 def test_two_workers_write_what_one_writes(store: str, generated: Path, reference_run: Path, tmp_path: Path) -> None:
     score(store, [str(generated)], tmp_path / "two.jsonl", chunk_size=100, workers=2)
     assert (tmp_path / "two.jsonl").read_bytes() == reference_run.read_bytes()
@@ -246,6 +247,7 @@ def _alive(pids: list[int]) -> list[int]:
     return alive
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find orphaned workers")
 def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(logged, store: str, generated: Path, reference_run: Path, tmp_path: Path) -> None:  # noqa: ANN001
     output = tmp_path / "scores.jsonl"
@@ -303,6 +305,7 @@ def test_a_stale_lock_is_taken_over_and_released_on_error(store: str, tmp_path: 
     assert not lock.exists()
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("stop", "workers"), [(signal.SIGINT, "1"), (signal.SIGTERM, "2")])
 def test_ctrl_c_keeps_the_partial_and_resume_finishes_it(logged, store: str, generated: Path, reference_run: Path, tmp_path: Path, stop: int, workers: str) -> None:  # noqa: ANN001
     """Ctrl-C, or SIGTERM from a scheduler: exit 130, the partial kept, --resume completes it."""
@@ -464,6 +467,7 @@ def _spark_ready() -> bool:
     return shutil.which("java") is not None
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not _spark_ready(), reason="needs pyspark (pip install -e '.[spark]') and Java 17")
 def test_spark_gives_the_local_labels(store: str, generated: Path, tmp_path: Path) -> None:
     source = tmp_path / "some.jsonl"

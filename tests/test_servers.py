@@ -30,6 +30,8 @@ from framing.cli import app
 from framing.config import load_config
 from framing.evaluate import classification_metrics
 
+pytestmark = pytest.mark.integration  # real PostgreSQL and MLflow servers, worker processes
+
 
 @pytest.fixture(scope="module")
 def data_path(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -197,6 +197,7 @@ def test_score_with_a_config_maps_columns_and_writes_all_columns_when_empty(trai
     assert list(frame.columns) == ["id", "label", "p_critical", "p_neutral", "p_supportive"] and frame.empty
 
 
+@pytest.mark.integration
 def test_a_logged_model_loads_without_the_framing_package(trained, tmp_path: Path) -> None:  # noqa: ANN001
     """Spark workers and model servers may not have framing installed: the model must not need it."""
     import subprocess

@@ -76,6 +76,7 @@ def study(data_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: A
         yield result, uri, storage, lines, statuses
 
 
+@pytest.mark.slow
 def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     client = MlflowClient(tracking_uri=uri)
@@ -105,6 +106,7 @@ def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
     assert statuses[-1].best_value == pytest.approx(max(t.value for t in _trials(storage, "stance")))
 
 
+@pytest.mark.slow
 def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     first = _trials(storage, "stance")[0]
@@ -113,6 +115,7 @@ def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # n
     assert result.default_value == pytest.approx(first.value)
 
 
+@pytest.mark.slow
 def test_trials_never_read_the_test_split(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every text a trial fits or scores on is recorded, and none is from the manifest's test side."""
     import framing.training
@@ -138,6 +141,7 @@ def test_trials_never_read_the_test_split(data_path: Path, tmp_path: Path, monke
     assert set(seen) == train_texts and test_texts and not test_texts & set(seen)
 
 
+@pytest.mark.slow
 def test_trials_are_scored_on_the_manifest_folds(study) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     client = MlflowClient(tracking_uri=uri)
@@ -161,6 +165,7 @@ def test_trials_are_scored_on_the_manifest_folds(study) -> None:  # noqa: ANN001
         assert logged == expected
 
 
+@pytest.mark.slow
 def test_same_config_and_seed_give_the_same_trials_and_final_metrics(study, data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
@@ -171,6 +176,7 @@ def test_same_config_and_seed_give_the_same_trials_and_final_metrics(study, data
     assert again.final_metrics == result.final_metrics
 
 
+@pytest.mark.slow
 def test_a_changed_config_does_not_continue_the_study(study, data_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -178,6 +184,7 @@ def test_a_changed_config_does_not_continue_the_study(study, data_path: Path, mo
         tune(_config(data_path, "model.min_child_samples=2"), trials=4, storage=storage, report=lambda line: None)
 
 
+@pytest.mark.slow
 def test_a_finished_study_is_not_run_again(study, data_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     result, uri, storage, lines, statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -190,6 +197,7 @@ def test_a_finished_study_is_not_run_again(study, data_path: Path, monkeypatch: 
     assert any(line.startswith(f"best trial {again.status.best_trial} was already retrained") for line in said)
 
 
+@pytest.mark.integration
 def test_killed_study_resumes_without_repeating_finished_trials(data_path: Path, tmp_path: Path) -> None:
     config = _config_file(_config(data_path), tmp_path / "tune.yaml")
     storage = f"sqlite:///{tmp_path}/optuna.db"
@@ -241,6 +249,7 @@ def test_killed_study_resumes_without_repeating_finished_trials(data_path: Path,
     assert len({r.data.tags["mlflow.parentRunId"] for r in runs}) == 1
 
 
+@pytest.mark.integration
 def test_two_workers_share_one_study_without_duplicate_trials(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     storage = f"sqlite:///{tmp_path}/optuna.db"
@@ -258,6 +267,7 @@ def test_two_workers_share_one_study_without_duplicate_trials(data_path: Path, t
     assert {r.data.tags["mlflow.parentRunId"] for r in runs} == {result.parent_run_id}
 
 
+@pytest.mark.slow
 def test_pruned_trials_stop_after_their_first_fold(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     storage = f"sqlite:///{tmp_path}/optuna.db"
@@ -281,6 +291,7 @@ def test_pruned_trials_stop_after_their_first_fold(data_path: Path, tmp_path: Pa
     assert result.champion == "not registered (tracking.register_model is false): champion unchanged"
 
 
+@pytest.mark.slow
 def test_champion_moves_only_on_improvement(data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     storage = f"sqlite:///{tmp_path}/optuna.db"
