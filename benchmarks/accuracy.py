@@ -115,7 +115,7 @@ def _prepared(name: str, extra: list[str]) -> list[tuple[Any, Any, str]]:
 
 
 def _score(config: Any, data: Any) -> dict[str, Any]:
-    from framing.evaluate import baseline_pipeline, bootstrap_interval, classification_metrics
+    from framing.evaluate import bootstrap_interval, classification_metrics
     from framing.pipeline import build_pipeline, fit_pipeline, predict_proba, stack_groups
 
     split, records, y = data.split, data.records, data.y
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         splits = _prepared(name, args.overrides)
         baselines = [_baseline(config, data) for config, data, _ in splits]
-        config, data, note = splits[0]
+        _config, data, note = splits[0]
         if len(splits) > 1:
             sizes = [len(d.split.test) for _, d, _ in splits]
             note = f"{len(splits)} outlet holdouts of {min(sizes)} to {max(sizes)} test articles"

@@ -17,11 +17,16 @@ import re
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from framing.clean import TextCleaner
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _test_module():  # type: ignore[no-untyped-def]
+def _test_module() -> ModuleType:
     """tests/test_clean.py, for its OWN_NAMES and its corpus reading (one definition for both)."""
     sys.path.insert(0, str(ROOT / "tests"))  # its `from conftest import ...`
     spec = importlib.util.spec_from_file_location("test_clean", ROOT / "tests" / "test_clean.py")
@@ -31,7 +36,7 @@ def _test_module():  # type: ignore[no-untyped-def]
     return module
 
 
-def table(tests, cleaner) -> None:  # type: ignore[no-untyped-def]
+def table(tests: ModuleType, cleaner: TextCleaner) -> None:
     corpora = tests.read_real_corpora()
     print(f"{'corpus':<44} {'outlet':<16} {'articles':>8} {'own name before':>16} {'after':>8}")
     for name, rows in corpora.items():
@@ -40,7 +45,7 @@ def table(tests, cleaner) -> None:  # type: ignore[no-untyped-def]
             print(f"{name:<44} {outlet:<16} {n:>8} {before:>16.1%} {after:>8.2%}")
 
 
-def speed(tests, cleaner_class) -> None:  # type: ignore[no-untyped-def]
+def speed(tests: ModuleType, cleaner_class: type[TextCleaner]) -> None:
     from framing.corpus import CorpusReader
 
     records = CorpusReader([str(tests.DATA / "indonews_2025" / "daily" / "*.csv")], columns=tests.INDONEWS_DAILY).read().records

@@ -28,11 +28,11 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from framing.corpus import CorpusReader  # noqa: E402
-from framing.dedup import choose_bands, dedup  # noqa: E402
-from framing.demo import iter_generated  # noqa: E402
+from framing.corpus import CorpusReader
+from framing.dedup import choose_bands, dedup
+from framing.demo import iter_generated
 
 DAILY = Path(__file__).resolve().parents[2] / "shared" / "data" / "indonews_2025" / "daily"
 

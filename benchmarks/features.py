@@ -23,13 +23,13 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from framing.clean import TextCleaner  # noqa: E402
-from framing.corpus import CorpusReader  # noqa: E402
-from framing.demo import DEMO_CORPUS, iter_generated  # noqa: E402
-from framing.features._text import count_tokens  # noqa: E402
-from framing.features.attribution import AttributionFeatures  # noqa: E402
-from framing.features.lexicon import LexiconFeatures  # noqa: E402
-from framing.features.style import StyleFeatures  # noqa: E402
+from framing.clean import TextCleaner
+from framing.corpus import CorpusReader
+from framing.demo import DEMO_CORPUS, iter_generated
+from framing.features._text import count_tokens
+from framing.features.attribution import AttributionFeatures
+from framing.features.lexicon import LexiconFeatures
+from framing.features.style import StyleFeatures
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY = ROOT.parent / "shared" / "data" / "indonews_2025" / "daily"

@@ -21,9 +21,8 @@ import pandas as pd
 def predict_frame(pipeline: Any, frame: pd.DataFrame, explain: int = 0) -> pd.DataFrame:
     """``label``, one ``p_<class>`` column per class (and ``evidence`` when ``explain``) for a ``text``
     column (and an optional ``title`` column)."""
-    from framing.scoring import predict_texts
-
     from framing.clean import articles
+    from framing.scoring import predict_texts
 
     texts = frame["text"].fillna("").astype(str).tolist()
     # A title column, when given, travels with each text as its headline (the title text score).
@@ -55,7 +54,7 @@ class FramingModel(mlflow.pyfunc.PythonModel):
             with open(context.artifacts["reference"], encoding="utf-8") as handle:
                 self.reference = json.load(handle)
 
-    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
+    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN202 - MLflow reads these hints
         explain = int((params or {}).get("explain") or 0)
         return predict_frame(self.pipeline, model_input, explain=explain)
 

@@ -103,7 +103,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
-    def fit(self, X: Any, y: Any = None) -> CalibratedModel:  # noqa: ARG002 - already fitted
+    def fit(self, X: Any, y: Any = None) -> CalibratedModel:  # already fitted
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:

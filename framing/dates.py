@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -322,7 +322,7 @@ def _naive_utc(moment: datetime | date) -> datetime:
         return datetime(moment.year, moment.month, moment.day)
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _to_ns(moment: datetime) -> np.datetime64:

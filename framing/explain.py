@@ -24,6 +24,7 @@ exists only after cleaning (a masked name) keeps ``start`` and ``end`` as ``None
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import os
 import re
@@ -909,7 +910,7 @@ def _highlight(text: str, marks: list[tuple[int, int, str, str, str]]) -> str:
     """
     cuts = sorted({0, len(text)} | {m[0] for m in marks} | {m[1] for m in marks})
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         piece = html.escape(text[a:b])
         for start, end, cls, style, title in sorted((m for m in marks if m[0] <= a and b <= m[1]), key=lambda m: m[0] - m[1]):
             piece = f'<mark class="{cls}" style="{style}" title="{title}" data-span="{start}-{end}">{piece}</mark>'

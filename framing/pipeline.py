@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from framing.config import CleanConfig, Config, FeaturesConfig, ModelConfig, SplitConfig, TfidfConfig
+    from framing.config import (
+        CleanConfig,
+        Config,
+        FeaturesConfig,
+        ModelConfig,
+        SplitConfig,
+        TfidfConfig,
+    )
 
 __all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "fit_pipeline", "lightgbm_params", "predict_proba", "stack_groups"]
 

@@ -44,13 +44,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from framing.corpus import CorpusReader, IdSet, Reject
 from framing._signals import sigterm_as_interrupt
+from framing.corpus import CorpusReader, IdSet, Reject
 from framing.errors import FramingError
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class _Fixed:
     def __init__(self, proba: Any) -> None:
         self.proba = proba
 
-    def predict_proba(self, X: Any) -> Any:  # noqa: ARG002
+    def predict_proba(self, X: Any) -> Any:
         return self.proba
 
 
@@ -395,10 +395,8 @@ class _OutputLock:
     def release(self) -> None:
         if self.fd is None:
             return
-        try:
+        with suppress(FileNotFoundError):
             self.path.unlink()  # while still holding it: nobody can lock the old file and think they own the path
-        except FileNotFoundError:
-            pass
         os.close(self.fd)
         self.fd = None
 
@@ -644,7 +642,14 @@ def plain_progress(report: Callable[[str], None], every: int = 10) -> Callable[[
 @contextmanager
 def bar_progress(console: Any) -> Iterator[Callable[[Progress], None]]:
     """A rich progress bar (articles, articles/s, ETA) on ``console`` while the block runs."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress as Bar,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [
         TextColumn("scoring"),

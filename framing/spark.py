@@ -174,7 +174,7 @@ class SparkEngine:
             drift = self.monitor.histogram(feature_matrix(self.model, sample))
         return _Done(job.number, out[["id", *self.columns]], rejects, drift, job.skipped)
 
-    def close(self, interrupted: bool = False) -> None:  # noqa: ARG002
+    def close(self, interrupted: bool = False) -> None:
         if self._owned:
             self.spark.stop()
 

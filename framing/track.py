@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +24,11 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
-import mlflow  # noqa: E402
-import mlflow.pyfunc  # noqa: E402
+import mlflow
+import mlflow.pyfunc
 
-from framing._model_code import predict_frame  # noqa: E402
-from framing.errors import FramingError  # noqa: E402
+from framing._model_code import predict_frame
+from framing.errors import FramingError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -247,10 +247,8 @@ def _requirements() -> list[str]:
 
     pins = []
     for name in ("mlflow", "scikit-learn", "lightgbm", "pandas", "numpy", "scipy", "joblib", "pyyaml", "pydantic"):
-        try:
+        with suppress(PackageNotFoundError):
             pins.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            pass
     return pins
 
 
@@ -286,12 +284,10 @@ def log_model(
         A model URI to load it with (``models:/<name>/<version>`` when registered, else
         ``runs:/<run id>/model``) and the registered version.
     """
-    import joblib
-    from mlflow.models import infer_signature
-
     import shutil
 
-    from mlflow.models import ModelSignature
+    import joblib
+    from mlflow.models import ModelSignature, infer_signature
     from mlflow.types.schema import ColSpec, Schema
 
     example = input_example[["text"]].head(3).reset_index(drop=True)

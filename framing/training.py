@@ -259,9 +259,19 @@ def train(
     from framing import track
     from framing.calibration import apply_calibrators
     from framing.drift import reference_profile
-    from framing.evaluate import baseline_pipeline, classification_metrics, cv_splits, majority_baseline
-    from framing.evaluate import report as evaluation_report
-    from framing.pipeline import build_pipeline, feature_names, fit_pipeline, predict_proba, stack_groups
+    from framing.evaluate import (
+        baseline_pipeline,
+        classification_metrics,
+        cv_splits,
+        majority_baseline,
+        report as evaluation_report,
+    )
+    from framing.pipeline import (
+        build_pipeline,
+        feature_names,
+        fit_pipeline,
+        stack_groups,
+    )
     from framing.plots import top_features_figure
 
     started = time.perf_counter()

@@ -189,7 +189,7 @@ def _lock(url: str, study_name: str, purpose: str) -> Iterator[None]:
 
         folder = Path(parsed.database).with_name(f"{Path(parsed.database).name}.locks")
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{purpose}-{key.hex()[:16]}.lock", "a") as handle:  # noqa: PTH123
+        with open(folder / f"{purpose}-{key.hex()[:16]}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -364,7 +364,7 @@ class _Objective:
         from framing.training import cross_validate
 
         task, config = self.task, self.task.config
-        assert config.tune is not None  # noqa: S101 - tune() checks it
+        assert config.tune is not None  # tune() checks it
         trial.set_user_attr(_WORKER, f"{socket.gethostname()}:{os.getpid()}")
         if self.started is not None:
             self.started()
@@ -452,7 +452,7 @@ def _sampler(config: Config, salt: tuple[int, ...] = ()) -> optuna.samplers.Base
     """The configured sampler, seeded by ``seed`` (and ``salt``: worker, trials already run)."""
     import optuna
 
-    assert config.tune is not None  # noqa: S101
+    assert config.tune is not None
     seed = config.seed if not any(salt) else int(np.random.SeedSequence([config.seed, *salt]).generate_state(1)[0])
     if config.tune.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
@@ -462,7 +462,7 @@ def _sampler(config: Config, salt: tuple[int, ...] = ()) -> optuna.samplers.Base
 def _pruner(config: Config) -> optuna.pruners.BasePruner:
     import optuna
 
-    assert config.tune is not None  # noqa: S101
+    assert config.tune is not None
     p = config.tune.pruner
     if p.kind == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=p.startup_trials, n_warmup_steps=p.warmup_folds)
@@ -619,7 +619,7 @@ def _fail_dead_trials(study: optuna.Study, report: Callable[[str], None], *, unr
         else:
             continue
         try:
-            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # noqa: SLF001 - no public API for this
+            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)  # no public API for this
         except UpdateFinishedTrialError:
             continue  # it finished after all
         report(message)
@@ -660,7 +660,6 @@ def _close_orphan_runs(study: optuna.Study, parent_run_id: str) -> None:
 def _spawn(task: _Task, workers: int, on_change: Callable[[optuna.Study], None]) -> list[int]:
     """Run ``workers`` processes on the study; poll it for progress; return their exit codes."""
     import multiprocessing
-
     from dataclasses import replace
 
     context = multiprocessing.get_context("spawn")  # no fork after MLflow/SQLAlchemy threads exist

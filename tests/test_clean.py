@@ -592,7 +592,7 @@ def test_real_corpora_keep_under_one_percent_of_own_names(real_cleaned: dict[str
     outlets = set()
     failures = []
     for name, rows in real_cleaned.items():
-        for outlet, (n, before, after) in own_name_shares(rows).items():
+        for outlet, (n, _before, after) in own_name_shares(rows).items():
             outlets.add(outlet)
             if after >= 0.01:
                 examples = [c for key, _, c in rows if key == outlet and re.search(OWN_NAMES[outlet], c, re.IGNORECASE)][:2]
@@ -608,7 +608,7 @@ def test_real_corpora_keep_under_one_percent_of_own_names(real_cleaned: dict[str
 @pytest.mark.slow
 @needs_data
 def test_real_corpora_lose_link_boxes_and_ads(real_cleaned: dict[str, list[tuple[str, str, str]]]) -> None:
-    before = after = 0
+    before = 0
     for rows in real_cleaned.values():
         for _, text, cleaned in rows:
             before += bool(FURNITURE_LEFT.search(text))

@@ -163,7 +163,7 @@ def test_overrides_apply_and_errors_mention_them(tmp_path: Path) -> None:
 
 def test_classes_without_label(tmp_path: Path) -> None:
     text = MINIMAL.replace("  label: stance\n", "  classes: [a, b]\n")
-    with pytest.raises(ConfigError, match="data.classes is set but data.label is not"):
+    with pytest.raises(ConfigError, match=r"data\.classes is set but data\.label is not"):
         load_config(write(tmp_path, text))
 
 
@@ -247,7 +247,7 @@ def test_calibration_is_sigmoid_where_cross_validation_folds_exist(tmp_path: Pat
     assert load_config(path, ["split.cv_folds=0"]).calibration.method == "none"
     assert load_config(path, ["split.cv_folds=0", "calibration.method=none"]).calibration.method == "none"
     assert load_config(path, ["calibration.method=isotonic"]).calibration.method == "isotonic"
-    with pytest.raises(ConfigError, match="calibration.method needs out-of-fold predictions"):
+    with pytest.raises(ConfigError, match=r"calibration\.method needs out-of-fold predictions"):
         load_config(path, ["split.cv_folds=0", "calibration.method=sigmoid"])
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
@@ -342,7 +341,7 @@ def _real(name: str) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8-sig", usecols=lambda c: c in wanted)
     else:
         frame = pd.read_excel(path, dtype=object, usecols=lambda c: c in wanted).fillna("")
-    return frame.rename(columns={c: "raw" for c in DATE_COLUMNS})
+    return frame.rename(columns=dict.fromkeys(DATE_COLUMNS, "raw"))
 
 
 @needs_data

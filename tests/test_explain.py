@@ -9,8 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL_MODEL as SHARED_SMALL_MODEL
-from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
+from conftest import (
+    ROOT,
+    SEEDS,
+    SMALL_MODEL as SHARED_SMALL_MODEL,
+    demo_slice,
+    needs_seeds,
+    write_jsonl,
+)
 from typer.testing import CliRunner
 
 from framing.calibration import CalibratedModel
@@ -18,7 +24,16 @@ from framing.cli import app
 from framing.config import load_config
 from framing.cues import CueFinder
 from framing.errors import FramingError
-from framing.explain import MAX_CUES, _ngram_cues, evidence, explain_text, locate, read_article, render_html, write_html
+from framing.explain import (
+    MAX_CUES,
+    _ngram_cues,
+    evidence,
+    explain_text,
+    locate,
+    read_article,
+    render_html,
+    write_html,
+)
 from framing.pipeline import build_pipeline, feature_names
 from framing.track import load_pipeline
 from framing.training import train
@@ -117,7 +132,7 @@ def test_ngram_cues_are_the_occurrences_the_vectorizer_counts(model, corpus: pd.
     cleaned = pipeline.named_steps["clean"].transform(texts)
     analyze = pipeline.named_steps["features"].named_transformers["word"].build_analyzer()
     seen = {1: 0, 2: 0}
-    for doc, text, items in zip(cleaned, texts, evidence(pipeline, texts, 10)):
+    for doc, _text, items in zip(cleaned, texts, evidence(pipeline, texts, 10)):
         for item in items:
             if item["kind"] == "ngram" and item["value"]:
                 gram = item["feature"].split("__", 1)[1]
@@ -256,7 +271,7 @@ def test_binary_model_contributions_toward_the_negative_class_are_negated(corpus
     pipeline = build_pipeline(config).fit(texts, y)
     assert list(pipeline.classes_) == ["other", "supportive"]
     found = evidence(pipeline, texts[:20], 3)
-    X, contributions, raw = _contributions(pipeline, texts[:20])
+    _X, contributions, raw = _contributions(pipeline, texts[:20])
     names = feature_names(pipeline)
     labels = pipeline.predict(texts[:20])
     assert set(labels) == {"other", "supportive"}

@@ -8,8 +8,14 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import SMALL_MODEL as SHARED_SMALL_MODEL
-from conftest import ROOT, SEEDS, demo_slice, needs_seeds, write_jsonl
+from conftest import (
+    ROOT,
+    SEEDS,
+    SMALL_MODEL as SHARED_SMALL_MODEL,
+    demo_slice,
+    needs_seeds,
+    write_jsonl,
+)
 from mlflow.tracking import MlflowClient
 
 from framing.config import load_config
@@ -45,7 +51,7 @@ def trained(slice_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa
 
 
 def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
-    result, uri, lines, config = trained
+    result, uri, lines, _config = trained
     assert result.n_records == 70 and result.n_rejects == 2
     assert result.n_train + result.n_test == 70
     assert lines[0] == "read 70 records from 1 file(s); 2 rejected"
@@ -246,7 +252,7 @@ def test_score_the_seed_articles(trained, tmp_path: Path, monkeypatch: pytest.Mo
 def test_trained_model_carries_the_training_drift_profile(trained, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     from framing import track
 
-    result, uri, lines, config = trained
+    result, uri, _lines, config = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     profile = track.load_model(result.model_uri).unwrap_python_model().reference
     assert profile["n"] == result.n_train

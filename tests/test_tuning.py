@@ -78,7 +78,7 @@ def study(data_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: A
 
 @pytest.mark.slow
 def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    result, uri, storage, _lines, statuses = study
     client = MlflowClient(tracking_uri=uri)
     parent = client.get_run(result.parent_run_id)
     assert parent.data.tags["framing.kind"] == "tune"
@@ -108,7 +108,7 @@ def test_trials_are_nested_runs_of_the_study_run(study) -> None:  # noqa: ANN001
 
 @pytest.mark.slow
 def test_first_trial_is_the_untuned_config(study, data_path: Path) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    result, _uri, storage, _lines, _statuses = study
     first = _trials(storage, "stance")[0]
     assert first.params == {"model.num_leaves": 4, "model.learning_rate": 0.05, "features.text_scores.C": 0.5}
     assert first.user_attrs["framing.default"] is True
@@ -143,7 +143,7 @@ def test_trials_never_read_the_test_split(data_path: Path, tmp_path: Path, monke
 
 @pytest.mark.slow
 def test_trials_are_scored_on_the_manifest_folds(study) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    result, uri, storage, _lines, _statuses = study
     client = MlflowClient(tracking_uri=uri)
     manifest = json.loads(Path(client.download_artifacts(result.parent_run_id, "data/split_manifest.json")).read_text())
     test_ids = {row["id"] for row in manifest["test"]}
@@ -167,7 +167,7 @@ def test_trials_are_scored_on_the_manifest_folds(study) -> None:  # noqa: ANN001
 
 @pytest.mark.slow
 def test_same_config_and_seed_give_the_same_trials_and_final_metrics(study, data_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    result, _uri, storage, _lines, _statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     again = tune(_config(data_path), trials=3, storage=f"sqlite:///{tmp_path}/optuna.db", report=lambda line: None)
     first = [(t.params, t.value) for t in _trials(storage, "stance")]
@@ -178,7 +178,7 @@ def test_same_config_and_seed_give_the_same_trials_and_final_metrics(study, data
 
 @pytest.mark.slow
 def test_a_changed_config_does_not_continue_the_study(study, data_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    _result, uri, storage, _lines, _statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     with pytest.raises(FramingError, match=r"^Study 'stance' in sqlite:///.*optuna\.db was started with a different config or data"):
         tune(_config(data_path, "model.min_child_samples=2"), trials=4, storage=storage, report=lambda line: None)
@@ -186,7 +186,7 @@ def test_a_changed_config_does_not_continue_the_study(study, data_path: Path, mo
 
 @pytest.mark.slow
 def test_a_finished_study_is_not_run_again(study, data_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    result, uri, storage, lines, statuses = study
+    result, uri, storage, _lines, _statuses = study
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     said: list[str] = []
     again = tune(_config(data_path), trials=3, storage=storage, report=said.append)
@@ -243,7 +243,7 @@ def test_killed_study_resumes_without_repeating_finished_trials(data_path: Path,
     status = {int(r.data.tags["framing.trial"]): r.info.status for r in runs}
     assert len(status) == len(runs)  # one run per trial number
     finished = [n for n in numbers if n not in killed]
-    assert {n: s for n, s in status.items() if n in finished} == {n: "FINISHED" for n in finished}
+    assert {n: s for n, s in status.items() if n in finished} == dict.fromkeys(finished, "FINISHED")
     # A trial killed before it opened its run has none; one killed inside it is closed as KILLED.
     assert all(status.get(n, "KILLED") == "KILLED" for n in killed)
     assert len({r.data.tags["mlflow.parentRunId"] for r in runs}) == 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 

@@ -46,7 +46,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from framing.errors import FramingError
-from framing.features._text import TextFeatures, count_tokens, lower_same_length, per_thousand, resource_path, trie_pattern
+from framing.features._text import (
+    TextFeatures,
+    count_tokens,
+    lower_same_length,
+    per_thousand,
+    resource_path,
+    trie_pattern,
+)
 
 __all__ = ["Attribution", "AttributionFeatures"]
 

@@ -43,7 +43,13 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.features._text import RESOURCES, TextFeatures, count_tokens, per_thousand, resource_path
+from framing.features._text import (
+    RESOURCES,
+    TextFeatures,
+    count_tokens,
+    per_thousand,
+    resource_path,
+)
 
 __all__ = ["Hit", "LexiconFeatures", "LexiconTerm", "load_lexicons"]
 

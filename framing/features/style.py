@@ -15,7 +15,14 @@ from typing import Any
 import yaml
 
 from framing.errors import FramingError
-from framing.features._text import TextFeatures, count_tokens, lower_same_length, per_thousand, resource_path, trie_pattern
+from framing.features._text import (
+    TextFeatures,
+    count_tokens,
+    lower_same_length,
+    per_thousand,
+    resource_path,
+    trie_pattern,
+)
 
 __all__ = ["StyleFeatures"]
 

@@ -26,7 +26,7 @@ a third view fitted on the headlines alone (word n-grams).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -105,8 +105,8 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
     family = "text_scores"
     # The inner folds follow the outer split's groups: a Pipeline routes them here when metadata
     # routing is on (framing.pipeline.fit_pipeline does that).
-    __metadata_request__fit = {"groups": True}
-    __metadata_request__fit_transform = {"groups": True}
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"groups": True}
+    __metadata_request__fit_transform: ClassVar[dict[str, bool]] = {"groups": True}
 
     def __init__(
         self,
@@ -259,7 +259,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"TextScoreFeatures needs at least 2 classes, got {self.classes_.tolist()}.")
-        sources = {view: docs for view in dict.fromkeys(self.views)}
+        sources = dict.fromkeys(self.views, docs)
         titles = headlines(docs)
         if self.title and sum(bool(t.strip()) for t in titles) >= _MIN_FOLDS:
             sources["title"] = titles

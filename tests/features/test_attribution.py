@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -353,7 +353,7 @@ def test_missing_gazetteer_and_bad_window(tmp_path: Path) -> None:
 def test_unreadable_yaml(tmp_path: Path) -> None:
     path = tmp_path / "gazetteer.yaml"
     path.write_text("groups: [unclosed", encoding="utf-8")
-    with pytest.raises(FramingError, match="gazetteer.yaml: cannot read the gazetteer"):
+    with pytest.raises(FramingError, match=r"gazetteer\.yaml: cannot read the gazetteer"):
         AttributionFeatures(gazetteer=path).fit([])
 
 

@@ -59,7 +59,7 @@ def test_max_features_keeps_the_same_tied_columns() -> None:
 
 
 def test_nothing_left_after_min_df_is_scikit_learns_error() -> None:
-    with pytest.raises(ValueError, match="^After pruning, no terms remain. Try a lower min_df or a higher max_df.$"):
+    with pytest.raises(ValueError, match=r"^After pruning, no terms remain\. Try a lower min_df or a higher max_df\.$"):
         CharTfidfVectorizer(min_df=50).fit(DOCS)
     with pytest.raises(ValueError, match="empty vocabulary"):
         CharTfidfVectorizer().fit(["", "  "])

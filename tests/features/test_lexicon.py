@@ -3,16 +3,17 @@ word boundaries, longest match), exact spans on the seed articles, and exact fea
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEEDS, needs_seeds
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from conftest import SEEDS, needs_seeds
 from framing.errors import FramingError
 from framing.features._text import RESOURCES
 from framing.features.lexicon import Hit, LexiconFeatures, load_lexicons
@@ -83,7 +84,7 @@ def test_seed_004_hits_zionist_regime_arrogance_hegemony_unilateralism(shipped: 
     hits = shipped.find(text)
     assert all(text[h.start : h.end] == h.text for h in hits)
     assert [h.start for h in hits] == sorted(h.start for h in hits)
-    assert all(a.end <= b.start for a, b in zip(hits, hits[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(hits))
     by_term = {}
     for hit in hits:
         by_term.setdefault(hit.term, []).append(hit)
