@@ -16,6 +16,7 @@ from typing import Any
 
 import mlflow
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 
 def predict_frame(pipeline: Any, frame: pd.DataFrame, explain: int = 0) -> pd.DataFrame:
@@ -32,7 +33,7 @@ def predict_frame(pipeline: Any, frame: pd.DataFrame, explain: int = 0) -> pd.Da
     return out
 
 
-class FramingModel(mlflow.pyfunc.PythonModel):
+class FramingModel(PythonModel):
     """A fitted framing pipeline as an MLflow pyfunc: DataFrame with ``text`` in, labels out.
 
     ``reference`` holds the training data's feature profile (see :mod:`framing.drift`) when the

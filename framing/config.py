@@ -175,12 +175,16 @@ class StyleConfig(_Section):
     cleaning_counts: bool = True
 
 
+def _default_views() -> list[Literal["word", "char"]]:
+    return ["word", "char"]
+
+
 class TextScoresConfig(_Section):
     """Arguments of :class:`framing.features.text_scores.TextScoreFeatures`: linear n-gram models
     whose out-of-fold class scores are LightGBM columns (inner folds grouped like the split)."""
 
     enabled: bool = True
-    views: list[Literal["word", "char"]] = Field(default_factory=lambda: ["word", "char"], min_length=1)
+    views: list[Literal["word", "char"]] = Field(default_factory=_default_views, min_length=1)
     word_ngram_range: tuple[int, int] = (1, 2)
     char_ngram_range: tuple[int, int] = (2, 5)
     min_df: int = Field(default=2, ge=1)
@@ -653,10 +657,10 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     source = str(path)
     if overrides:
         for text in overrides:
-            keys, value = parse_override(text)
-            if keys == ["data", "paths"]:
+            key_path, value = parse_override(text)
+            if key_path == ["data", "paths"]:
                 value = [_data_path(str(p), Path()) for p in (value if isinstance(value, list) else [value])]
-            _apply_override(tree, keys, value, source)
+            _apply_override(tree, key_path, value, source)
         source = f"{path} (with --set {' '.join(overrides)})"
     try:
         return Config.model_validate(tree)

@@ -172,7 +172,7 @@ def near_duplicate_clusters(
     return _run(texts, threshold, shingle, num_perm, bands, seed)[0]
 
 
-def dedup(texts: Sequence[str], *, order: Sequence[Any] | None = None, **kwargs: Any) -> DedupResult:
+def dedup(texts: Sequence[str], *, order: Sequence[Any] | np.ndarray | None = None, **kwargs: Any) -> DedupResult:
     """Keep one text per near-duplicate group: the first by ``order``.
 
     Parameters
@@ -242,7 +242,7 @@ def dedup(texts: Sequence[str], *, order: Sequence[Any] | None = None, **kwargs:
 
 
 def _check_threshold(threshold: Any) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < threshold <= 1.0:
+    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0.0 < float(threshold) <= 1.0:
         raise FramingError(f"Got threshold={threshold!r}, expected a number in (0, 1], e.g. 0.8.")
 
 

@@ -173,9 +173,9 @@ def generate(
             schema = pa.schema([(name, pa.string()) for name in FIELDS])
             with pq.ParquetWriter(partial, schema) as writer:
                 while written < n:
-                    batch = list(islice(articles, batch_size))
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    written += len(batch)
+                    rows = list(islice(articles, batch_size))
+                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                    written += len(rows)
                     if report is not None:
                         report(written, time.perf_counter() - started)
         os.replace(partial, output)

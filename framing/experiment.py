@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +43,7 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
 
     spec = load_experiment(path)
     say = report or (lambda line: None)
-    rows = []
+    rows: list[dict[str, Any]] = []
     with track.start_run(spec.experiment, run_name=f"experiment {Path(path).stem}", tags={"framing.kind": "experiment"}) as parent:
         for name, overrides in spec.variants.items():
             say(f"variant {name}: {' '.join(overrides) or '(base config)'}")
@@ -56,7 +56,10 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
                         "tracking": config.tracking.model_copy(update={"experiment": spec.experiment, "register_model": False}),
                     }
                 )
-                result = train(config, config_path=spec.base, report=lambda line, name=name: say(f"  [{name}] {line}"))
+                def variant_report(line: str, name: str = name) -> None:
+                    say(f"  [{name}] {line}")
+
+                result = train(config, config_path=spec.base, report=variant_report)
             except Exception as exc:  # noqa: BLE001 - one broken variant must not cost the others
                 say(f"variant {name} failed: {exc}")
                 rows.append({"variant": name, "run_id": None, "error": f"{type(exc).__name__}: {exc}"})

@@ -181,6 +181,7 @@ class _Contributions:
             bias = float(values[is_bias].sum())
             columns, values = columns[~is_bias], values[~is_bias]
         else:
+            assert self.dense is not None  # one of the two is set in __init__
             full = self.dense[i, block]
             columns = np.flatnonzero(full[:-1])
             values, bias = full[columns], float(full[-1])
@@ -350,7 +351,7 @@ class _Reader:
         return self._sources
 
     def items(self, top: list[tuple[int, float]], values: list[float]) -> list[dict[str, Any]]:
-        items = []
+        items: list[dict[str, Any]] = []
         for (column, contribution), value in zip(top, values):
             family, short = self.parts.family[column], self.parts.short[column]
             describe = getattr(self, f"_{KINDS.get(family, 'other')}", self._other)
@@ -569,11 +570,11 @@ def _ngram_cues(vectorizer: Any, doc: str, gram: str, cache: dict[str, list[tupl
         if not body:
             return []
         # The analyzer counts a run of whitespace as one space: a leading space starts the run.
-        rx = ("(?<!\\s)" if body.startswith(" ") else "") + "".join(r"\s+" if ch == " " else re.escape(ch) for ch in body)
+        source = ("(?<!\\s)" if body.startswith(" ") else "") + "".join(r"\s+" if ch == " " else re.escape(ch) for ch in body)
         if analyzer == "char_wb":
-            rx = (r"(?<!\S)" if gram.startswith(" ") else "") + rx + (r"(?!\S)" if gram.endswith(" ") and len(gram) > 1 else "")
+            source = (r"(?<!\S)" if gram.startswith(" ") else "") + source + (r"(?!\S)" if gram.endswith(" ") and len(gram) > 1 else "")
         # A lookahead finds overlapping occurrences, which the vectorizer counts too.
-        return [{"text": doc[m.start(1) : m.end(1)], "start": m.start(1), "end": m.end(1)} for m in re.finditer(f"(?=({rx}))", lowered)]
+        return [{"text": doc[m.start(1) : m.end(1)], "start": m.start(1), "end": m.end(1)} for m in re.finditer(f"(?=({source}))", lowered)]
     return []
 
 
@@ -606,6 +607,7 @@ def locate(original: str, cleaned: str, cues: Iterable[dict[str, Any]], placehol
     wanted = {(c[a], c[b]) for c in cues for a, b, _ in keys if c.get(a) is not None and c.get(b) is not None}
     if not wanted:
         return
+    mapping: dict[tuple[int, int], tuple[int, int] | None]
     if original == cleaned:
         mapping = {span: span for span in wanted}
     else:

@@ -57,11 +57,10 @@ def _figure(width: float, height: float, **kwargs: Any) -> Figure:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
     # A little more than the default margin: the last tick label ("1.0") otherwise touches the edge.
-    fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08)
-    return fig
+    return Figure(figsize=(width, height), layout=ConstrainedLayoutEngine(w_pad=0.08, h_pad=0.08), **kwargs)
 
 
 def _title(fig: Figure, title: str) -> None:
@@ -475,7 +474,7 @@ def group_scores_figure(table: pd.DataFrame, *, metric: str = "macro_f1", group:
     for y, value, end in zip(positions, values, ends):
         text = "n/a" if np.isnan(value) else f"{value:.3f}"
         # A white box keeps the number readable where it crosses the mean line.
-        ax.text((0.0 if np.isnan(end) else end) + pad, y, text, va="center", fontsize=8.5, color="0.2", bbox=_LABEL_BOX)
+        ax.text((0.0 if np.isnan(end) else end) + pad, float(y), text, va="center", fontsize=8.5, color="0.2", bbox=_LABEL_BOX)
     if np.isfinite(values).sum() >= 2:
         mean = float(np.nanmean(values))
         ax.axvline(mean, color="0.35", linestyle="--", linewidth=1, label=f"unweighted mean {mean:.3f}")

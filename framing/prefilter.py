@@ -505,14 +505,14 @@ def _parse_class(source: _Source) -> tuple[str, Any]:
         this = source.get()
         if this == "]" and members:
             break
-        code1 = _class_escape(source, this) if this[0] == "\\" else ("literal", ord(this))
+        code1: tuple[str, Any] = _class_escape(source, this) if this[0] == "\\" else ("literal", ord(this))
         if source.match("-"):
             that = source.get()
             if that == "]":
                 members.append(code1[1][0] if code1[0] == "in" else code1)
                 members.append(("literal", ord("-")))
                 break
-            code2 = _class_escape(source, that) if that[0] == "\\" else ("literal", ord(that))
+            code2: tuple[str, Any] = _class_escape(source, that) if that[0] == "\\" else ("literal", ord(that))
             if code1[0] != "literal" or code2[0] != "literal":
                 raise _Unsupported("bad range")
             members.append(("range", (code1[1], code2[1])))
@@ -669,18 +669,18 @@ def _first_chars(source: str, flags: int) -> frozenset[str] | None:
             union: set[str] = set()
             empty = False
             for alternative in av[1]:
-                chars, nullable = sequence(alternative, mode)
-                if chars is None:
+                alternative_chars, nullable = sequence(alternative, mode)
+                if alternative_chars is None:
                     return None, False
-                union |= chars
+                union |= alternative_chars
                 empty = empty or nullable
             return union, empty
         if op == "repeat":
             low, high, inner = av
             if high == 0:
                 return set(), True
-            chars, nullable = sequence(inner, mode)
-            return chars, low == 0 or nullable
+            inner_chars, nullable = sequence(inner, mode)
+            return inner_chars, low == 0 or nullable
         return None, False
 
     first, nullable = sequence(tree, flags)
@@ -743,8 +743,8 @@ class _Scanner:
         while heads:
             start, _, end = min(heads)  # the leftmost, then the first in the alternation
             found.append((start, end))
-            heads = [head if head[0] >= end else self._next(head[1], text, end) for head in heads]
-            heads = [head for head in heads if head is not None]
+            moved = [head if head[0] >= end else self._next(head[1], text, end) for head in heads]
+            heads = [head for head in moved if head is not None]
         return found
 
     def matches_at(self, text: str, pos: int) -> bool:

@@ -955,7 +955,7 @@ class _ModelFiles:
     pipeline: str
     classes: list[str]
     reference: dict[str, Any] | None
-    uuid: str
+    uuid: str | None
 
 
 def _model_files(model_uri: str, scratch: Path) -> _ModelFiles:

@@ -320,7 +320,10 @@ def log_model(
             registered_model_name=registered_name,
             pip_requirements=_requirements(),
         )
-    run_id = mlflow.active_run().info.run_id
+    run = mlflow.active_run()
+    if run is None:
+        raise FramingError("log_model needs an open MLflow run: call it inside track.start_run.")
+    run_id = run.info.run_id
     version = str(info.registered_model_version) if registered_name and info.registered_model_version is not None else None
     uri = f"models:/{registered_name}/{version}" if version else f"runs:/{run_id}/model"
     return uri, version

@@ -278,6 +278,8 @@ def train(
     data = prepared if prepared is not None else prepare(config, report=report, config_path=config_path)
     corpus, records, y, classes, split = data.corpus, data.records, data.y, data.classes, data.split
     near_duplicates, undated, label = data.near_duplicates, data.undated, config.data.label
+    if label is None:  # prepare() refuses such a config; this is one passed with a prepared data set
+        raise FramingError(f"Got data.label=None in {config_path or 'the config'}, expected the name of the label field to train on.")
     train_records, test_records = records.iloc[split.train].reset_index(drop=True), records.iloc[split.test].reset_index(drop=True)
     y_train, y_test = y[split.train], y[split.test]
     gaps = {

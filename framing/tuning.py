@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -235,13 +236,20 @@ def _encode(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
+def _value(trial: optuna.trial.FrozenTrial) -> float:
+    """A complete trial's objective value (optuna types it optional: unfinished trials have none)."""
+    if trial.value is None:
+        raise FramingError(f"Trial {trial.number} is {trial.state.name} but has no value.")
+    return float(trial.value)
+
+
 def _suggest(trial: optuna.Trial, key: str, dimension: SearchDimension) -> Any:
     if dimension.int_range is not None:
         low, high = dimension.int_range
         return trial.suggest_int(key, low, high, step=int(dimension.step or 1), log=dimension.log)
     if dimension.float_range is not None:
-        low, high = dimension.float_range
-        return trial.suggest_float(key, low, high, step=dimension.step, log=dimension.log)
+        float_low, float_high = dimension.float_range
+        return trial.suggest_float(key, float_low, float_high, step=dimension.step, log=dimension.log)
     choices = {_encode(c): c for c in dimension.choices or []}
     return choices[trial.suggest_categorical(key, list(choices))]
 
@@ -568,7 +576,7 @@ def _status(study: optuna.Study, target: int, started: float, finished_before: i
     last = ""
     ended = [t for t in trials if t.state.is_finished()]
     if ended:
-        t = max(ended, key=lambda t: t.datetime_complete or t.datetime_start)
+        t = max(ended, key=lambda t: t.datetime_complete or t.datetime_start or datetime.min)
         if t.state == TrialState.PRUNED:
             last = f"trial {t.number} pruned after fold {t.last_step}"
         else:
@@ -788,7 +796,7 @@ def tune(
         _fail_dead_trials(study, report)
 
         parent_id = study.user_attrs.get(_PARENT)
-        resumed = bool(parent_id) and track.run_exists(parent_id)
+        resumed = bool(parent_id and track.run_exists(parent_id))
         if not resumed:
             parent_id = track.create_run(config.tracking.experiment, f"tune {study_name}", tags)
             study.set_user_attr(_PARENT, parent_id)
@@ -899,10 +907,10 @@ def _finish(
         "tune_trials_complete": status.complete,
         "tune_trials_pruned": status.pruned,
         "tune_trials_failed": status.failed,
-        "tune_best_cv_macro_f1": float(best.value),
+        "tune_best_cv_macro_f1": _value(best),
     }
     if default is not None:
-        metrics["tune_default_cv_macro_f1"] = float(default.value)
+        metrics["tune_default_cv_macro_f1"] = _value(default)
     track.log_metrics(metrics)
     track.set_tag("framing.best_trial", str(best.number))
     track.log_text(study.trials_dataframe().to_csv(index=False), "trials.csv")
@@ -913,7 +921,7 @@ def _finish(
         parent_run_id="",
         status=status,
         best_params=best_params,
-        default_value=float(default.value) if default else None,
+        default_value=_value(default) if default else None,
         seconds=0.0,
     )
 
@@ -1005,7 +1013,10 @@ def _log_plots(study: optuna.Study, report: Callable[[str], None]) -> None:
             except (ValueError, RuntimeError, ZeroDivisionError) as exc:
                 report(f"plot {name} skipped: {exc}")
                 continue
-            figure = np.atleast_1d(axes).ravel()[0].figure
+            figure = (axes.ravel()[0] if isinstance(axes, np.ndarray) else axes).get_figure(root=True)
+            if figure is None:  # optuna draws on a new figure; an axes without one has nothing to log
+                report(f"plot {name} skipped: no figure")
+                continue
             width, height = figure.get_size_inches()
             figure.set_size_inches(max(width, 9), max(height, 5))
             if name != "slice":  # the slice plot places its own colour bar

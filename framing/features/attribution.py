@@ -91,6 +91,12 @@ _SEPERTI_RX = re.compile(r"(?:seperti|sebagaimana)[ \t]+\Z")
 _KEPADA_RX = re.compile(r"[ \t]*,?[ \t]*(kepada)[ \t]+")
 _LIST_SEP_RX = re.compile(r"[ \t]*(?:,|/|&|;|dan(?!\w))[ \t]*")
 _SPACES_RX = re.compile(r"[ \t\xa0]*")
+
+
+def _skip_spaces(lo: str, pos: int) -> int:
+    """The end of the run of spaces at ``pos`` (``pos`` itself when there is none)."""
+    m = _SPACES_RX.match(lo, pos)
+    return pos if m is None else m.end()  # a "*" pattern always matches: never None
 # Sentence (or quoted-speech) starts: a subject never lies before one of these.
 # The greedy ".*" makes one match end at the LAST boundary of a stretch.
 _LAST_BOUNDARY_RX = re.compile(r".*(?:[.!?][\"”’»)]*\s|\n|[“«])", re.DOTALL)
@@ -386,7 +392,7 @@ class AttributionFeatures(TextFeatures):
     def _specific(self, text: str, lo: str, hit: _Hit, endpos: int) -> _Hit:
         """Follow touching names to the most specific one ("kantor berita Rusia Interfax")."""
         while True:
-            nxt = _SPACES_RX.match(lo, hit.end).end()
+            nxt = _skip_spaces(lo, hit.end)
             if nxt == hit.end or nxt >= endpos:
                 return hit
             more = self._entity_at(text, lo, nxt, endpos)
@@ -407,7 +413,7 @@ class AttributionFeatures(TextFeatures):
         limit = pos + self.window
         n = len(text)
         while True:
-            pos = _SPACES_RX.match(lo, pos).end()
+            pos = _skip_spaces(lo, pos)
             if pos >= n or pos > limit:
                 return None
             hit = self._entity_at(text, lo, pos, n)

@@ -237,7 +237,8 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         if view == "char":
             from framing.features.char_ngrams import CharTfidfVectorizer
 
-            return CharTfidfVectorizer(ngram_range=tuple(self.char_ngram_range), min_df=self.min_df, max_features=self.max_features, sublinear_tf=True, dtype=np.float32)
+            low, high = self.char_ngram_range
+            return CharTfidfVectorizer(ngram_range=(low, high), min_df=self.min_df, max_features=self.max_features, sublinear_tf=True, dtype=np.float32)
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return TfidfVectorizer(
