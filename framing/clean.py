@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -319,6 +320,18 @@ class TextCleaner(TransformerMixin, BaseEstimator):
                 cleaned.headline = str(clean(headline))
             out.append(cleaned)
         return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The one column the cleaner outputs: each document's cleaned text (``["text"]``)."""
+        check_is_fitted(self, "patterns_")
+        return np.asarray(["text"], dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        # Documents in and out, not 2-D arrays (see framing.features._text.TextFeatures).
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
 
     def clean(self, text: str) -> CleanedText:
         """Clean one document.

@@ -53,6 +53,15 @@ def test_feature_names_carry_one_family_prefix() -> None:
     assert not [n for n in names if n.startswith(("lexicon__lexicon__", "style__style__", "attribution__attribution__"))]
 
 
+def test_every_step_names_its_output() -> None:
+    pipe = build_pipeline(config("features.word.enabled=true")).fit(TINY, LABELS)
+    assert pipe.named_steps["clean"].get_feature_names_out().tolist() == ["text"]
+    union = pipe.named_steps["features"].get_feature_names_out()
+    # scikit-learn's own walk over the steps gives the union's names, one per model input column.
+    assert pipe[:-1].get_feature_names_out().tolist() == union.tolist()
+    assert len(union) == pipe.named_steps["model"].n_features_in_
+
+
 def test_pipeline_predicts_probabilities_for_every_class() -> None:
     pipe = build_pipeline(config()).fit(TINY, LABELS)
     proba = pipe.predict_proba(TINY[:4])

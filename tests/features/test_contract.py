@@ -5,16 +5,32 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import NotFittedError, SkipTestWarning
+from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import (
+    check_estimator,
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_get_params_invariance,
+    check_mixin_order,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+    check_valid_tag_types,
+)
 
 from framing.clean import TextCleaner
 from framing.features.attribution import AttributionFeatures
+from framing.features.char_ngrams import CharTfidfVectorizer
 from framing.features.lexicon import LexiconFeatures
 from framing.features.style import StyleFeatures
+from framing.features.text_scores import TextScoreFeatures
 
 DOCS = [
     "Menurut kantor berita Interfax, delegasi Rusia tiba di Teheran pada Senin (5/8/2024).",
@@ -109,3 +125,42 @@ def test_cleaner_contract() -> None:
     assert [str(d) for d in pickle.loads(pickle.dumps(cleaner)).transform(DOCS)] == [str(d) for d in out]
     with pytest.raises(TypeError, match="got a single str"):
         cleaner.transform(DOCS[0])
+
+
+# -- scikit-learn's own checks ---------------------------------------------------------------------
+# Every text transformer of the pipeline, as its config builds it by default.
+TEXT_TRANSFORMERS: dict[str, Callable[[], Any]] = {
+    **EXTRACTORS,
+    "char_ngrams": lambda: CharTfidfVectorizer(min_df=1),
+    "text_scores": lambda: TextScoreFeatures(),
+    "clean": lambda: TextCleaner(),
+}
+# The checks of check_estimator that need no numeric input; the others feed 2-D float arrays,
+# which a text transformer rightly refuses (its tags say so, and check_estimator skips them).
+DATA_FREE_CHECKS = [
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_valid_tag_types,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_get_params_invariance,
+    check_set_params,
+    check_mixin_order,
+]
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_TRANSFORMERS))
+def test_check_estimator_runs_and_skips_the_array_checks(name: str) -> None:
+    estimator = TEXT_TRANSFORMERS[name]()
+    tags = get_tags(estimator)
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+    with pytest.warns(SkipTestWarning, match=rf"^Can't test estimator {type(estimator).__name__} which requires input"):
+        check_estimator(estimator)
+
+
+@pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("name", sorted(TEXT_TRANSFORMERS))
+def test_scikit_learn_checks_that_need_no_data(name: str, check: Callable[[str, Any], None]) -> None:
+    estimator = TEXT_TRANSFORMERS[name]()
+    check(type(estimator).__name__, estimator)
