@@ -7,9 +7,8 @@ stays instant.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -149,12 +148,19 @@ class _TuneProgress:
 
     def __init__(self, console) -> None:  # noqa: ANN001
         self.console = console
-        self.bar = None
+        self.bar: Any = None
         self.task = None
 
     def __enter__(self) -> _TuneProgress:
         if self.console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(
                 TextColumn("trials"),
@@ -208,8 +214,12 @@ def score(
 
     from framing.config import load_config
     from framing.errors import FramingError
-    from framing.scoring import ScoringInterrupted, bar_progress, plain_progress
-    from framing.scoring import score as run_scoring
+    from framing.scoring import (
+        ScoringInterrupted,
+        bar_progress,
+        plain_progress,
+        score as run_scoring,
+    )
 
     _needs_config(set_, config)
     console = _console(stderr=True)
@@ -514,8 +524,7 @@ def sample(
 
     from framing.config import load_config
     from framing.errors import FramingError
-    from framing.sample import label_config
-    from framing.sample import sample as run_sample
+    from framing.sample import label_config, sample as run_sample
 
     _needs_config(set_, config)
     console = _console(stderr=True)
@@ -591,4 +600,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from framing.errors import FramingError
 
@@ -150,7 +150,7 @@ class IdSet:
         self._np = np
         self._recent: set[int] = set()
         self._sorted = np.empty(0, dtype=np.uint64)
-        self._view = memoryview(self._sorted)  # bisect on a memoryview compares plain ints: fast
+        self._view = memoryview(self._sorted)  # type: ignore[arg-type]  # numpy arrays are buffers; bisect on a memoryview compares plain ints: fast
 
     @staticmethod
     def _key(value: str) -> int:
@@ -186,7 +186,7 @@ class IdSet:
             fresh, where = fresh[~present], where[~present]
         self._view.release()
         self._sorted = np.insert(self._sorted, where, fresh)  # linear: both sides are sorted
-        self._view, self._recent = memoryview(self._sorted), set()
+        self._view, self._recent = memoryview(self._sorted), set()  # type: ignore[arg-type]  # numpy arrays are buffers
 
     @property
     def nbytes(self) -> int:
@@ -260,7 +260,7 @@ class CorpusReader:
         self._row_mappings: dict[tuple[str, ...], dict[str, str | None]] = {}
 
     @classmethod
-    def from_config(cls, data: DataConfig, *, with_label: bool = True, paths: list[str] | None = None) -> CorpusReader:
+    def from_config(cls, data: DataConfig, *, with_label: bool = True, paths: list[str] | None = None) -> Self:
         """Build a reader from a config's ``data`` section (``paths`` replaces the config's paths)."""
         return cls(
             paths or data.paths,
@@ -332,7 +332,7 @@ class CorpusReader:
         self.files_read = [str(p) for p in files]
         columns = self._output_columns()
         txt = [p for p in files if self._format_of(p) == "txt"]
-        raw_chunks = [self._txt_chunks(txt, chunk_size)] if txt else []
+        raw_chunks: list[Iterator[tuple[str, list[tuple[str, Any]], dict[str, str | None] | None]]] = [self._txt_chunks(txt, chunk_size)] if txt else []
         raw_chunks += [self._raw_chunks(p, chunk_size) for p in files if self._format_of(p) != "txt"]
         required = [name for name in ("id", "text", self.label) if name and self._wanted(name) is not None]
         for source in raw_chunks:
@@ -348,13 +348,14 @@ class CorpusReader:
                     if isinstance(row, Reject):
                         self.rejects.append(row)
                         continue
+                    row_mapping: dict[str, str | None] | None = None
                     if mapping is None:
                         row_mapping = self._lenient_mapping(row)
                         objects += 1
                         first = first or (path, location, row)
                         for name in required:
                             absent[name] += row_mapping[name] is None
-                    record = self._validate(path, location, row, mapping or row_mapping)
+                    record = self._validate(path, location, row, mapping or row_mapping or {})
                     if record is not None:
                         for name in columns:
                             out[name].append(record[name])

@@ -429,9 +429,9 @@ def render_html(report: BatchReport, title: str = "framing report") -> str:
     if report.drift is None:
         parts.append('<p class="muted">No drift summary beside the scores (framing score writes &lt;scores&gt;.summary.json).</p>')
     else:
-        note = report.drift.get("drift_note")
-        if note:
-            parts.append(f"<p>{e(note)}</p>")
+        drift_note = report.drift.get("drift_note")
+        if drift_note:
+            parts.append(f"<p>{e(str(drift_note))}</p>")
         rows = report.drift.get("drift") or []
         if rows:
             threshold = report.drift.get("drift_threshold", 0.25)

@@ -190,7 +190,7 @@ def sample(
     classes = [str(c) for c in model.classes_]
     reader = CorpusReader.from_config(config.data, with_label=False, paths=list(inputs)) if config else CorpusReader(list(inputs))
     total = count_rows(reader.files()) if progress is not None else None
-    parts = []
+    parts: list[pd.DataFrame] = []
     scored = 0
     for chunk in reader.iter_chunks(chunk_size):
         frame, _ = predict_texts(model, chunk["text"].tolist())

@@ -62,6 +62,7 @@ def test_choose_keeps_one_of_each_near_duplicate_group() -> None:
     assert chosen["id"].tolist() == ["a1", "a2"] and removed == 1  # b1 repeats a1, the more uncertain copy stays
 
 
+@pytest.mark.slow
 def test_sample_writes_label_studio_tasks_of_uncertain_distinct_articles(model_uri: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", model_uri[0])
     output = tmp_path / "tasks.json"
@@ -90,6 +91,7 @@ def test_sample_writes_label_studio_tasks_of_uncertain_distinct_articles(model_u
     assert '<Choices name="label" toName="text" choice="single" showInLine="true">' in label_config(result.classes)
 
 
+@pytest.mark.slow
 def test_a_label_studio_export_trains_a_model(model_uri: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", model_uri[0])
     tasks_path = tmp_path / "tasks.json"
