@@ -7,6 +7,8 @@ stays instant.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -471,6 +473,24 @@ def demo_corpus(
     _console().print(f"wrote {n:,} articles -> {path}")
 
 
+@contextmanager
+def _article_progress(console, label: str, every: int = 5_000) -> Iterator[Callable[[int, int | None], None]]:  # noqa: ANN001
+    """A ``progress(done, total)`` callback: a bar on a terminal, else a line every ``every`` articles and at the end."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+        printed = [0]
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+            if not console.is_terminal and (done == total or done - printed[0] >= every):
+                printed[0] = done
+                console.print(f"{label}: {done:,}" + (f" / {total:,}" if total else "") + " articles")
+
+        yield progress
+
+
 @app.command()
 def report(
     scores: Annotated[Path, typer.Option("--scores", help="A scores file written by framing score (.jsonl, .csv or .parquet).")],
@@ -482,8 +502,6 @@ def report(
     examples: Annotated[int, typer.Option(min=1, help="Example articles listed per table cell.")] = 5,
 ) -> None:
     """Write an HTML report of a scored batch: labels per outlet and day, who quotes whom, loaded terms, drift."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.report import write_report
@@ -492,14 +510,7 @@ def report(
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
-        with Progress("reading cues", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
-            task = bar.add_task("cues", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-                if not console.is_terminal and (done == total or done % 5_000 == 0):
-                    console.print(f"cues: {done:,} / {total:,} articles")
-
+        with _article_progress(console, "cues") as progress:
             result = write_report(scores, html, inputs=input, config=cfg, low_confidence=low_confidence, examples=examples, progress=progress)
     except FramingError as exc:
         _fail(str(exc))
@@ -520,8 +531,6 @@ def sample(
     explain: Annotated[int, typer.Option(min=0, help="Evidence items per picked article.")] = 3,
 ) -> None:
     """Pick the N articles most worth labelling next (uncertain, distinct, spread over outlets and days) as Label Studio tasks."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.sample import label_config, sample as run_sample
@@ -530,14 +539,7 @@ def sample(
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
-        with Progress("scoring", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
-            task = bar.add_task("scoring", total=None)
-
-            def progress(done: int, total: int | None) -> None:
-                bar.update(task, completed=done, total=total)
-                if not console.is_terminal:
-                    console.print(f"scored {done:,}" + (f" / {total:,}" if total else "") + " articles")
-
+        with _article_progress(console, "scoring") as progress:
             result = run_sample(model, input, output, n=n, config=cfg, explain=explain, progress=progress)
     except FramingError as exc:
         _fail(str(exc))
