@@ -116,7 +116,8 @@ def _prepared(name: str, extra: list[str]) -> list[tuple[Any, Any, str]]:
 
 def _score(config: Any, data: Any) -> dict[str, Any]:
     from framing.evaluate import bootstrap_interval, classification_metrics
-    from framing.pipeline import build_pipeline, fit_pipeline, predict_proba, stack_groups
+    from framing.model import FramingModel
+    from framing.pipeline import build_pipeline, fit_pipeline, stack_groups
 
     split, records, y = data.split, data.records, data.y
     train_records = records.iloc[split.train].reset_index(drop=True)
@@ -128,12 +129,13 @@ def _score(config: Any, data: Any) -> dict[str, Any]:
     started = time.perf_counter()
     pipeline = build_pipeline(config)
     fit_pipeline(pipeline, texts_train, y[split.train], groups=stack_groups(train_records, config.split, config.features.text_scores.inner_folds), cleaned=cleaned_train)
-    proba = np.asarray(predict_proba(pipeline, texts_test, cleaned_test))
-    predicted = np.asarray(pipeline.classes_, dtype=object)[proba.argmax(axis=1)]
+    model = FramingModel(pipeline)
+    proba = model.predict_proba(texts_test, cleaned=cleaned_test)
+    predicted = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
     seconds = time.perf_counter() - started
     f1 = classification_metrics(y[split.test], predicted, classes)["macro_f1"]
     low, high = bootstrap_interval(y[split.test], predicted, classes, groups=groups, n_boot=500, seed=config.seed)
-    inner = next((est for name, est in pipeline.named_steps["features"].transformer_list if name == "text_scores" and est != "drop"), None)
+    inner = model.families().get("text_scores")
     return {"f1": f1, "low": low, "high": high, "seconds": seconds, "inner": getattr(inner, "inner_split_", "-")}
 
 

@@ -25,7 +25,11 @@ _EXPORTS = {
     "SplitError": "framing.evaluate",
     "FramingError": "framing.errors",
     "train": "framing.training",
+    "train_and_log": "framing.training",
+    "Trained": "framing.training",
+    "TrainingReport": "framing.training",
     "TrainResult": "framing.training",
+    "FramingModel": "framing.model",
     "score": "framing.scoring",
     "ScoreSummary": "framing.scoring",
     "DEMO_CORPUS": "framing.demo",
@@ -42,7 +46,7 @@ _EXPORTS = {
     "run_experiment": "framing.experiment",
     "tune": "framing.tuning",
     "TuneResult": "framing.tuning",
-    "CalibratedModel": "framing.calibration",
+    "Calibrator": "framing.calibration",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

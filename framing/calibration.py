@@ -1,21 +1,29 @@
 """Probability calibration fitted on out-of-fold predictions only.
 
-The calibrator never sees the test split nor the predictions of a model on its own training
-rows: it learns from the cross-validation folds' held-out predictions, then wraps the final
-pipeline. One-vs-rest per class (Platt's sigmoid on the log-odds, or isotonic regression), then
-renormalised so each row sums to 1.
+:class:`Calibrator` is a scikit-learn estimator on probabilities: ``fit(proba, y)`` learns one
+calibrator per class (one-vs-rest: Platt's sigmoid on the log-odds, or isotonic regression) and
+``predict_proba(proba)`` maps a model's probabilities through them, rows renormalised to sum to 1.
+Training fits it on the cross-validation folds' held-out predictions (never on the test split, nor
+on a model's predictions for its own training rows) and :class:`framing.model.FramingModel`
+applies it to the final model's probabilities.
+
+:class:`CalibratedModel` is what models logged before :class:`framing.model.FramingModel` pickled
+(a pipeline with its calibrators); it stays importable so that those models still load, and
+:meth:`framing.model.FramingModel.of` turns it into a model with a :class:`Calibrator`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from framing.errors import FramingError
 
-__all__ = ["CalibratedModel", "apply_calibrators", "fit_calibrators"]
+__all__ = ["METHODS", "CalibratedModel", "Calibrator"]
 
 METHODS = ("sigmoid", "isotonic")
 
@@ -25,89 +33,104 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_calibrators(proba: np.ndarray, y: Any, classes: list[str], method: str) -> list[Any]:
-    """One calibrator per class, fitted on out-of-fold probabilities ``proba`` and labels ``y``.
-
-    Raises
-    ------
-    FramingError
-        ``method`` is unknown, or a class never appears among ``y`` (nothing to calibrate on).
-    """
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import LogisticRegression
-
-    if method not in METHODS:
-        raise FramingError(f"Got calibration.method={method!r}, expected one of {list(METHODS)} (or none).")
-    y = np.asarray(y, dtype=object)
-    calibrators = []
-    for k, name in enumerate(classes):
-        target = (y == name).astype(int)
-        if target.min() == target.max():
-            raise FramingError(
-                f"Calibration needs out-of-fold examples in and out of class {name!r}; the folds' validation "
-                f"sides have {'only' if target.min() else 'no'} {name!r} (with a time split, the earliest block "
-                "is never validated). Change split.cv_folds or set calibration.method=none."
-            )
-        if method == "isotonic":
-            calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(proba[:, k], target)
-        else:
-            calibrator = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(proba[:, k])[:, None], target)
-        calibrators.append(calibrator)
-    return calibrators
-
-
-def apply_calibrators(calibrators: list[Any], proba: np.ndarray, method: str) -> np.ndarray:
-    """Calibrated probabilities: each column through its class's calibrator, rows renormalised."""
-    columns = []
-    for k, calibrator in enumerate(calibrators):
-        if method == "isotonic":
-            columns.append(calibrator.predict(proba[:, k]))
-        else:
-            columns.append(calibrator.predict_proba(_logit(proba[:, k])[:, None])[:, 1])
-    out = np.column_stack(columns)
-    total = out.sum(axis=1, keepdims=True)
-    # A row the calibrators zero out entirely keeps the model's own probabilities.
-    return np.where(total > 0, out / np.where(total > 0, total, 1), proba)
-
-
-class CalibratedModel(ClassifierMixin, BaseEstimator):
-    """A fitted pipeline whose probabilities pass through per-class calibrators.
-
-    Behaves like the pipeline for prediction (``classes_``, ``predict_proba``, ``predict``), so the
-    logged model and ``framing score`` use it unchanged.
+class Calibrator(BaseEstimator):
+    """Per-class calibration of a classifier's probabilities (one-vs-rest, then renormalised).
 
     Parameters
     ----------
-    pipeline
-        The fitted pipeline.
-    calibrators
-        From :func:`fit_calibrators`, one per class in the order of ``pipeline.classes_`` (fit them
-        on probability columns in that order).
+    classes
+        The class of each probability column, in column order.
     method
-        ``sigmoid`` or ``isotonic``.
+        ``sigmoid`` (Platt's logistic regression on the log-odds) or ``isotonic``.
+
+    Attributes
+    ----------
+    calibrators_
+        One fitted calibrator per class (a ``LogisticRegression`` or ``IsotonicRegression``).
+
+    Examples
+    --------
+    >>> cal = Calibrator(["a", "b"]).fit(oof_proba, y_train)  # doctest: +SKIP
+    >>> cal.predict_proba(model.predict_proba(X_test))  # doctest: +SKIP
     """
+
+    def __init__(self, classes: Sequence[str] = (), method: str = "sigmoid") -> None:
+        self.classes = classes
+        self.method = method
+
+    def fit(self, proba: Any, y: Any) -> Calibrator:
+        """Learn the calibrators from out-of-fold probabilities ``proba`` (rows x classes) and labels ``y``.
+
+        Raises
+        ------
+        FramingError
+            ``method`` is unknown, the columns do not match ``classes``, or a class never appears
+            (or always appears) among ``y``: nothing to calibrate on.
+        """
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
+
+        if self.method not in METHODS:
+            raise FramingError(f"Got calibration.method={self.method!r}, expected one of {list(METHODS)} (or none).")
+        proba = np.asarray(proba, dtype=float)
+        classes = [str(c) for c in self.classes]
+        if proba.ndim != 2 or proba.shape[1] != len(classes):
+            raise FramingError(f"Got probabilities of shape {proba.shape}, expected one column per class {classes}.")
+        y = np.asarray(y, dtype=object)
+        calibrators = []
+        for k, name in enumerate(classes):
+            target = (y == name).astype(int)
+            if target.min() == target.max():
+                raise FramingError(
+                    f"Calibration needs out-of-fold examples in and out of class {name!r}; the folds' validation "
+                    f"sides have {'only' if target.min() else 'no'} {name!r} (with a time split, the earliest block "
+                    "is never validated). Change split.cv_folds or set calibration.method=none."
+                )
+            if self.method == "isotonic":
+                calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(proba[:, k], target)
+            else:
+                calibrator = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(proba[:, k])[:, None], target)
+            calibrators.append(calibrator)
+        self.calibrators_ = calibrators
+        return self
+
+    def predict_proba(self, proba: Any) -> np.ndarray:
+        """Calibrated probabilities: each column through its class's calibrator, rows renormalised.
+
+        A row the calibrators zero out entirely keeps the model's own probabilities.
+        """
+        check_is_fitted(self, "calibrators_")
+        proba = np.asarray(proba, dtype=float)
+        columns = []
+        for k, calibrator in enumerate(self.calibrators_):
+            if self.method == "isotonic":
+                columns.append(calibrator.predict(proba[:, k]))
+            else:
+                columns.append(calibrator.predict_proba(_logit(proba[:, k])[:, None])[:, 1])
+        out = np.column_stack(columns)
+        total = out.sum(axis=1, keepdims=True)
+        return np.where(total > 0, out / np.where(total > 0, total, 1), proba)
+
+    @classmethod
+    def fitted(cls, classes: Sequence[str], method: str, calibrators: list[Any]) -> Calibrator:
+        """A calibrator from already fitted per-class calibrators (a legacy :class:`CalibratedModel`'s)."""
+        out = cls(list(classes), method)
+        out.calibrators_ = list(calibrators)
+        return out
+
+
+class CalibratedModel:
+    """A pipeline with per-class calibrators, as models logged before :class:`framing.model.FramingModel` pickled them.
+
+    Kept so that those pickles load; :meth:`framing.model.FramingModel.of` converts one. Not used
+    to build new models.
+    """
+
+    pipeline: Any
+    calibrators: list[Any]
+    method: str
 
     def __init__(self, pipeline: Any, calibrators: list[Any], method: str) -> None:
         self.pipeline = pipeline
         self.calibrators = calibrators
         self.method = method
-
-    @property
-    def classes_(self) -> np.ndarray:
-        return self.pipeline.classes_
-
-    @property
-    def named_steps(self) -> Any:
-        return self.pipeline.named_steps
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
-
-    def fit(self, X: Any, y: Any = None) -> CalibratedModel:  # already fitted
-        return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        return apply_calibrators(self.calibrators, np.asarray(self.pipeline.predict_proba(X), dtype=float), self.method)
-
-    def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]

@@ -57,7 +57,7 @@ def train(config: ConfigOption, set_: SetOption = None) -> None:
     """Train and evaluate a model from a config; log the run to MLflow and register the model."""
     from framing.config import load_config
     from framing.errors import FramingError
-    from framing.training import train as run_training
+    from framing.training import train_and_log as run_training
 
     try:
         cfg = load_config(config, set_ or [])
@@ -569,13 +569,13 @@ def explain(
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.explain import explain_text, print_explanation, read_article, write_html
-    from framing.track import load_pipeline
+    from framing.track import load_framing
 
     _needs_config(set_, config)
     try:
         cfg = load_config(config, set_ or []) if config is not None else None
         rid, text = read_article(input, id=id_, data=cfg.data if cfg else None)
-        explanation = explain_text(load_pipeline(model), text, top)
+        explanation = explain_text(load_framing(model).model, text, top)
         if html is not None:
             write_html(explanation, html, title=f"{rid} ({model})")
     except FramingError as exc:

@@ -23,24 +23,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from framing.model import FramingModel
+
 __all__ = ["DriftMonitor", "FeatureDrift", "psi", "reference_profile"]
 
 PROFILE_VERSION = 1
 _FLOOR = 1e-4
-
-
-def _inner(model: Any) -> Any:
-    """The scikit-learn Pipeline inside a model (a calibrated wrapper keeps it as ``.pipeline``)."""
-    return getattr(model, "pipeline", model)
-
-
-def feature_matrix(model: Any, texts: list[str]) -> Any:
-    """The model's input matrix for ``texts`` (every pipeline step but the final estimator)."""
-    inner = _inner(model)
-    X: Any = texts
-    for _, step in inner.steps[:-1]:
-        X = step.transform(X)
-    return X
 
 
 def _columns(X: Any, columns: list[int]) -> np.ndarray:
@@ -61,14 +49,14 @@ def _bin(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
 
 
 def reference_profile(
-    pipeline: Any, texts: list[str], top: int, *, bins: int = 10, max_texts: int = 5_000, seed: int = 0, matrix: Any = None
+    model: FramingModel, texts: list[str], top: int, *, bins: int = 10, max_texts: int = 5_000, seed: int = 0, matrix: Any = None
 ) -> dict[str, Any]:
     """Bin the model's ``top`` features by gain on the training texts, for drift checks when scoring.
 
     Parameters
     ----------
-    pipeline
-        The fitted pipeline (or calibrated wrapper) whose last step is the LightGBM model.
+    model
+        The fitted model.
     texts
         The training texts.
     top
@@ -97,15 +85,12 @@ def reference_profile(
     """
     import numpy as np
 
-    from framing.pipeline import feature_names
-
     if not len(texts):
         raise ValueError("reference_profile needs at least one training text.")
     if top < 1:
         raise ValueError(f"Got top={top!r}, expected at least 1.")
-    inner = _inner(pipeline)
-    gains = np.asarray(inner.steps[-1][1].booster_.feature_importance(importance_type="gain"), dtype=float)
-    names = feature_names(inner)
+    gains = model.gains()
+    names = model.feature_names_out()
     order = [int(j) for j in np.argsort(-gains, kind="stable") if gains[j] > 0][:top]
     texts = list(texts)
     if len(texts) > max_texts:
@@ -113,7 +98,7 @@ def reference_profile(
         texts = [texts[i] for i in keep]
         matrix = matrix[keep] if matrix is not None else None
     if matrix is None:
-        matrix = feature_matrix(pipeline, texts) if order else None
+        matrix = model.features(texts) if order else None
     values = _columns(matrix, order) if order else np.zeros((len(texts), 0))
     quantiles = np.linspace(0, 1, bins + 1)[1:-1]
     features = []

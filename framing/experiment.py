@@ -39,7 +39,7 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
     from framing import track
     from framing.config import load_config, load_experiment
     from framing.plots import comparison_figure
-    from framing.training import train
+    from framing.training import train_and_log
 
     spec = load_experiment(path)
     say = report or (lambda line: None)
@@ -59,7 +59,7 @@ def run_experiment(path: str | Path, *, report: Callable[[str], None] | None = N
                 def variant_report(line: str, name: str = name) -> None:
                     say(f"  [{name}] {line}")
 
-                result = train(config, config_path=spec.base, report=variant_report)
+                result = train_and_log(config, config_path=spec.base, report=variant_report)
             except Exception as exc:  # noqa: BLE001 - one broken variant must not cost the others
                 say(f"variant {name} failed: {exc}")
                 rows.append({"variant": name, "run_id": None, "error": f"{type(exc).__name__}: {exc}"})

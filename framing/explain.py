@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from framing.config import DataConfig
+    from framing.model import FramingModel
 
 __all__ = ["evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
 
@@ -60,13 +61,11 @@ _SPACE = re.compile(r"\s+")
 _DEFAULT_TOKEN = r"(?u)\b\w\w+\b"  # scikit-learn's token_pattern
 
 
-# -- the pipeline's parts, found once per pipeline ------------------------------------------------
+# -- the model's parts, found once per model ---------------------------------------------------
 @dataclass
 class _Parts:
-    cleaner: Any
-    union: Any
     model: Any
-    calibrated: Any
+    cleaner: Any
     families: dict[str, Any]
     names: list[str]
     family: list[str]
@@ -79,68 +78,38 @@ class _Parts:
 _PARTS: weakref.WeakKeyDictionary[Any, _Parts] = weakref.WeakKeyDictionary()
 
 
-def _parts(pipeline: Any) -> _Parts:
-    """What :func:`evidence` needs from a fitted pipeline (or calibrated wrapper), cached per object."""
-    cached = _PARTS.get(pipeline)
+def _parts(fitted: FramingModel) -> _Parts:
+    """What :func:`evidence` needs from a fitted :class:`framing.model.FramingModel`, cached per model."""
+    cached = _PARTS.get(fitted)
     if cached is not None:
         return cached
-    from framing.calibration import CalibratedModel
-    from framing.features.lexicon import _slug
-    from framing.pipeline import feature_names
+    from framing.features.lexicon import LexiconFeatures
 
-    calibrated = pipeline if isinstance(pipeline, CalibratedModel) else None
-    inner = pipeline.pipeline if calibrated is not None else pipeline
+    model = fitted
     try:
-        steps = inner.named_steps
-        union, model = steps["features"], steps["model"]
-        booster = model.booster_
-    except (AttributeError, KeyError) as exc:
-        raise FramingError(f"Got a {type(pipeline).__name__}, expected a fitted framing pipeline (steps clean, features, model): {exc}.") from None
-    names = feature_names(inner)
+        booster = model.booster
+    except AttributeError as exc:
+        raise FramingError(f"Got a {type(fitted).__name__}, expected a fitted framing.model.FramingModel: {exc}.") from None
+    names = model.feature_names_out()
     if booster.num_feature() != len(names):
         raise FramingError(f"The model has {booster.num_feature()} input columns but the features step names {len(names)}: the pipeline is inconsistent.")
-    cleaner = steps.get("clean")
-    families = {name: est for name, est in union.transformer_list if est != "drop"}
+    cleaner = model.cleaner
+    families = model.families()
     family, short = zip(*(name.split("__", 1) for name in names)) if names else ((), ())
     lexicon = families.get("lexicon")
     parts = _Parts(
-        cleaner=cleaner,
-        union=union,
         model=model,
-        calibrated=calibrated,
+        cleaner=cleaner,
         families=families,
         names=names,
         family=list(family),
         short=list(short),
         classes=list(model.classes_),
         placeholder=getattr(getattr(cleaner, "patterns_", None), "placeholder", None),
-        term_of={f"term_{_slug(t)}": t for t in getattr(lexicon, "terms_", [])},
+        term_of=lexicon.column_terms() if isinstance(lexicon, LexiconFeatures) else {},
     )
-    _PARTS[pipeline] = parts
+    _PARTS[fitted] = parts
     return parts
-
-
-def _threads(model: Any) -> int:
-    """Threads for prediction: the estimator's ``n_jobs`` now (a scorer may lower it after loading),
-    not the value stored in the booster at training time."""
-    n_jobs = getattr(model, "n_jobs", None)
-    if hasattr(model, "_process_n_jobs"):
-        return int(model._process_n_jobs(n_jobs))
-    return int(n_jobs) if isinstance(n_jobs, int) and n_jobs > 0 else 0
-
-
-def _probabilities(parts: _Parts, X: Any) -> Any:
-    """Class probabilities from the feature matrix, calibrated when the model is."""
-    import numpy as np
-
-    proba = np.asarray(parts.model.predict_proba(X), dtype=float)
-    if parts.calibrated is not None:
-        # The calibrators act on the model's probabilities; going through CalibratedModel.predict_proba
-        # would clean and featurise the texts a second time.
-        from framing.calibration import apply_calibrators
-
-        proba = apply_calibrators(parts.calibrated.calibrators, proba, parts.calibrated.method)
-    return proba
 
 
 # -- contributions -----------------------------------------------------------------------------
@@ -212,7 +181,7 @@ def _row_values(X: Any, i: int, columns: list[int]) -> list[float]:
 
 
 def evidence(
-    pipeline: Any,
+    model: FramingModel,
     texts: Sequence[str],
     k: int,
     *,
@@ -224,20 +193,20 @@ def evidence(
 
     Parameters
     ----------
-    pipeline
-        A fitted framing pipeline, or a :class:`framing.calibration.CalibratedModel` wrapping one
-        (as returned by :func:`framing.track.load_pipeline`).
+    model
+        A fitted :class:`framing.model.FramingModel` (:func:`framing.training.train`, or
+        :func:`framing.track.load_framing` for a logged one).
     texts
         The ORIGINAL article texts; cue spans are offsets into them.
     k
         Features per article. Only features with a positive contribution toward the predicted
         class are listed, so an article may get fewer.
     cleaned
-        The pipeline's ``clean`` step output for ``texts``, when already computed.
+        ``texts`` through the model's cleaner (:meth:`~framing.model.FramingModel.clean`), when already computed.
     X
-        The ``features`` step output for ``cleaned``, when already computed.
+        The model's features of ``cleaned`` (:meth:`~framing.model.FramingModel.features`), when already computed.
     predicted
-        The predicted label of each text (values of ``pipeline.classes_``), when already known;
+        The predicted label of each text (values of ``model.classes_``), when already known;
         otherwise the argmax of the (calibrated) probabilities.
 
     Returns
@@ -262,7 +231,7 @@ def evidence(
 
     Examples
     --------
-    >>> items = evidence(pipeline, ["Rezim Zionis kembali menunjukkan kesombongannya."], 3)  # doctest: +SKIP
+    >>> items = evidence(model, ["Rezim Zionis kembali menunjukkan kesombongannya."], 3)  # doctest: +SKIP
     >>> items[0][0]["feature"], items[0][0]["cues"][0]["text"]  # doctest: +SKIP
     ('lexicon__rate_delegitimising_label', 'Rezim Zionis')
     """
@@ -271,21 +240,21 @@ def evidence(
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise FramingError(f"Got k={k!r}, expected a positive integer (features per article).")
     texts = ["" if t is None else str(t) for t in texts]
-    parts = _parts(pipeline)
+    parts = _parts(model)
     if cleaned is None:
-        cleaned = parts.cleaner.transform(texts) if parts.cleaner is not None else texts
+        cleaned = parts.model.clean(texts)
     if len(cleaned) != len(texts):
         raise FramingError(f"Got {len(cleaned)} cleaned texts for {len(texts)} texts, expected one per text.")
     if not texts:
         return []
     if X is None:
-        X = parts.union.transform(cleaned)
+        X = parts.model.features(texts, cleaned=cleaned)
     if X.shape[0] != len(texts):
         raise FramingError(f"Got a feature matrix of {X.shape[0]} rows for {len(texts)} texts, expected one row per text.")
     if hasattr(X, "tocsr") and getattr(X, "format", "csr") != "csr":
         X = X.tocsr()  # rows are read through indptr below
     if predicted is None:
-        classes = _probabilities(parts, X).argmax(axis=1).tolist()
+        classes = parts.model.proba_of(X).argmax(axis=1).tolist()
     else:
         index = {str(c): i for i, c in enumerate(parts.classes)}
         if len(predicted) != len(texts):
@@ -295,7 +264,7 @@ def evidence(
             if str(label) not in index:
                 raise FramingError(f"Got predicted label {label!r}, expected one of the model's classes {[str(c) for c in parts.classes]}.")
             classes.append(index[str(label)])
-    raw = parts.model.booster_.predict(X, pred_contrib=True, num_threads=_threads(parts.model))
+    raw = parts.model.booster.predict(X, pred_contrib=True, num_threads=parts.model.threads())
     contributions = _Contributions(raw, len(parts.classes), len(parts.names))
     out = []
     for i, text in enumerate(texts):
@@ -697,13 +666,13 @@ class _Aligner:
 
 
 # -- one article -------------------------------------------------------------------------------
-def explain_text(pipeline: Any, text: str, k: int = 10) -> dict[str, Any]:
+def explain_text(model: FramingModel, text: str, k: int = 10) -> dict[str, Any]:
     """Explain one article: label, probabilities, top-``k`` evidence and every cue of its text.
 
     Parameters
     ----------
-    pipeline
-        A fitted framing pipeline or calibrated wrapper (:func:`framing.track.load_pipeline`).
+    model
+        A fitted :class:`framing.model.FramingModel` (:func:`framing.track.load_framing` for a logged one).
     text
         The article as given (spans index it).
     k
@@ -720,12 +689,12 @@ def explain_text(pipeline: Any, text: str, k: int = 10) -> dict[str, Any]:
     """
     if not isinstance(text, str):
         raise TypeError(f"Got text of type {type(text).__name__}, expected a str (one article).")
-    parts = _parts(pipeline)
-    cleaned = parts.cleaner.transform([text]) if parts.cleaner is not None else [text]
-    X = parts.union.transform(cleaned)
-    proba = _probabilities(parts, X)[0]
+    parts = _parts(model)
+    cleaned = parts.model.clean([text])
+    X = parts.model.features([text], cleaned=cleaned)
+    proba = parts.model.proba_of(X)[0]
     label = parts.classes[int(proba.argmax())]
-    items = evidence(pipeline, [text], k, cleaned=cleaned, X=X, predicted=[label])[0]
+    items = evidence(model, [text], k, cleaned=cleaned, X=X, predicted=[label])[0]
     reader = _Reader(parts, text, cleaned[0], str(label))
     lexicon, attributions = [dict(h) for h in reader.lexicon()], [dict(a) for a in reader.attributions()]
     locate(text, cleaned[0], lexicon + attributions, parts.placeholder)

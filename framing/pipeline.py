@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         TfidfConfig,
     )
 
-__all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "fit_pipeline", "lightgbm_params", "predict_proba", "stack_groups"]
+__all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "fit_pipeline", "lightgbm_params", "stack_groups"]
 
 _DOUBLE_PREFIX = re.compile(r"^(\w+?)__\1__")
 
@@ -171,20 +171,6 @@ def fit_pipeline(pipeline: Pipeline, texts: Any, y: Any, *, groups: Any = None, 
         X = head.fit_transform(texts, y)
     pipeline.steps[-1][1].fit(X, y)
     return X
-
-
-def predict_proba(model: Any, texts: Any, cleaned: Any = None) -> Any:
-    """``model.predict_proba(texts)``; with ``cleaned`` (the texts through the model's own
-    ``clean`` step), the cleaning is not repeated. ``model`` may be a calibrated wrapper."""
-    inner = getattr(model, "pipeline", model)
-    if cleaned is None or "clean" not in inner.named_steps:
-        return model.predict_proba(texts)
-    proba = inner[1:].predict_proba(cleaned)
-    if inner is model:
-        return proba
-    from framing.calibration import apply_calibrators
-
-    return apply_calibrators(model.calibrators, proba, model.method)
 
 
 def feature_names(pipeline: Pipeline) -> list[str]:

@@ -178,22 +178,23 @@ def sample(
     import numpy as np
     import pandas as pd
 
+    from framing import track
     from framing.corpus import CorpusReader
-    from framing.scoring import _load, count_rows, predict_texts
+    from framing.scoring import count_rows
 
     output = Path(output)
     if output.suffix.lower() not in OUTPUT_FORMATS:
         raise FramingError(f"Got --output {output}, expected a file ending in {', '.join(OUTPUT_FORMATS)}.")
     if n < 1 or pool < 1:
         raise FramingError(f"Got n={n!r}, pool={pool!r}, expected positive integers.")
-    model, _, _ = _load(model_uri)
+    model = track.load_framing(model_uri).model
     classes = [str(c) for c in model.classes_]
     reader = CorpusReader.from_config(config.data, with_label=False, paths=list(inputs)) if config else CorpusReader(list(inputs))
     total = count_rows(reader.files()) if progress is not None else None
     parts: list[pd.DataFrame] = []
     scored = 0
     for chunk in reader.iter_chunks(chunk_size):
-        frame, _ = predict_texts(model, chunk["text"].tolist())
+        frame, _ = model.label_frame(chunk["text"].tolist())
         proba = np.sort(frame[[f"p_{c}" for c in classes]].to_numpy(dtype=float), axis=1)
         part = chunk[["id", "text", "title", "outlet", "published_at"]].reset_index(drop=True)
         part["label"] = frame["label"].astype(str).to_numpy()
@@ -215,7 +216,7 @@ def sample(
     if len(chosen) < n:
         raise FramingError(f"Only {len(chosen)} distinct articles among the {scored:,} read (near-duplicates removed): asked for {n}. Lower --n.")
     if explain:
-        explained, _ = predict_texts(model, chosen["text"].tolist(), explain=explain)
+        explained, _ = model.label_frame(chosen["text"].tolist(), explain)
         chosen["evidence"] = explained["evidence"].to_numpy()
     else:
         chosen["evidence"] = ""

@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -50,15 +49,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framing._signals import sigterm_as_interrupt
+from framing.chunks import Done, Job, Screen
 from framing.corpus import CorpusReader, IdSet, Reject
 from framing.errors import FramingError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from framing.config import Config, ScoringConfig
     from framing.drift import FeatureDrift
+    from framing.model import FramingModel
 
 __all__ = [
     "Progress",
@@ -76,155 +76,36 @@ __all__ = [
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 ENGINES = ("local", "spark")
 STATE_VERSION = 1
-# LightGBM's names for its thread count; any of them in a model's params would override n_jobs.
-_THREAD_PARAMS = ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads")
 
 
 # -- the model: load, predict --------------------------------------------------------------------
-def single_thread(model: Any) -> Any:
-    """Make the LightGBM step of a fitted pipeline predict on one thread; return the model.
+def load_fitted(path: str | Path) -> FramingModel:
+    """Load the model pickled inside a logged model (``artifacts/pipeline.joblib``), single-threaded.
 
-    Scoring runs one process per core (workers, Spark tasks): two LightGBM threads per process on
-    a machine whose cores are all busy run many times slower, not faster.
+    Models logged before :class:`framing.model.FramingModel` pickled their pipeline (or calibrated
+    wrapper) there; those load into a :class:`~framing.model.FramingModel` too.
     """
-    estimator = getattr(model, "pipeline", model).steps[-1][1]
-    if hasattr(estimator, "get_params"):
-        params = estimator.get_params()
-        estimator.set_params(**{name: 1 for name in _THREAD_PARAMS if name in params})
-    return model
-
-
-def load_fitted(path: str | Path) -> Any:
-    """Load the pipeline pickled inside a logged model (``artifacts/pipeline.joblib``), single-threaded."""
     import joblib
 
-    return single_thread(joblib.load(path))
+    from framing.model import FramingModel
+
+    return FramingModel.of(joblib.load(path)).single_thread()
 
 
-def predict_texts(model: Any, texts: list[str], explain: int = 0) -> tuple[pd.DataFrame, Any]:
+def predict_texts(model: FramingModel, texts: list[Any], explain: int = 0) -> tuple[pd.DataFrame, Any]:
     """Labels and probabilities (and evidence) for ``texts``, plus the feature matrix.
-
-    Parameters
-    ----------
-    model
-        A fitted pipeline, or a calibrated wrapper holding one as ``.pipeline``.
-    texts
-        Article texts.
-    explain
-        Add an ``evidence`` column with this many features per article (0: none).
 
     Returns
     -------
     tuple of (pandas.DataFrame, matrix or None)
         ``label, p_<class>...[, evidence]`` (one row per text) and the model's input matrix
-        (``None`` for no texts).
+        (``None`` for no texts); see :meth:`framing.model.FramingModel.label_frame`.
     """
-    import copy
-
-    import numpy as np
-    import pandas as pd
-
-    classes = [str(c) for c in model.classes_]
-    columns = ["label"] + [f"p_{c}" for c in classes] + (["evidence"] if explain else [])
-    if not texts:
-        return pd.DataFrame({name: pd.Series(dtype=float if name.startswith("p_") else object) for name in columns}), None
-    inner = getattr(model, "pipeline", model)
-    cleaned: Any = texts
-    X: Any = texts
-    for name, step in inner.steps[:-1]:
-        X = step.transform(X)
-        if name == "clean":
-            cleaned = X
-    proba = np.asarray(inner.steps[-1][1].predict_proba(X), dtype=float)
-    if inner is not model:
-        # A calibrated wrapper: apply its calibrators to the probabilities computed above rather
-        # than run the pipeline a second time.
-        shim = copy.copy(model)
-        shim.pipeline = _Fixed(proba)
-        proba = np.asarray(shim.predict_proba(texts), dtype=float)
-    labels = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
-    out = pd.DataFrame(proba, columns=columns[1 : 1 + len(classes)])
-    out.insert(0, "label", labels)
-    if explain:
-        from framing.explain import evidence
-
-        found = evidence(model, texts, explain, cleaned=cleaned, X=X, predicted=list(labels))
-        out["evidence"] = [json.dumps(items, ensure_ascii=False) for items in found]
-    return out, X
-
-
-class _Fixed:
-    """Stands in for a pipeline whose probabilities are already known."""
-
-    def __init__(self, proba: Any) -> None:
-        self.proba = proba
-
-    def predict_proba(self, X: Any) -> Any:
-        return self.proba
-
-
-# -- screening -----------------------------------------------------------------------------------
-class _Screen:
-    """The scorer's own row checks, after the reader's: too long, not Indonesian."""
-
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.max_chars = int(settings["max_chars"])
-        self.language_check = bool(settings["language_check"])
-        self.min_share = float(settings["min_indonesian_share"])
-        self.min_words = int(settings["language_min_words"])
-
-    def reason(self, text: str) -> str | None:
-        if len(text) > self.max_chars:
-            return f"too long: {len(text)} characters, more than scoring.max_chars={self.max_chars}"
-        if self.language_check:
-            from framing.language import indonesian_words
-
-            words, hits = indonesian_words(text)
-            share = hits / words if words else 0.0
-            # Under min_words words (a headline, a teaser) one name more or less decides: no verdict.
-            if words >= self.min_words and share < self.min_share:
-                return (
-                    f"not Indonesian: {share:.1%} of its {words} words are common Indonesian words, "
-                    f"fewer than scoring.min_indonesian_share={self.min_share}"
-                )
-        return None
-
-    def split(self, job: _Job) -> tuple[list[str], list[str], list[Reject]]:
-        """A chunk's ids and texts that pass, and its rejects (the reader's first, then the screen's)."""
-        rejects = list(job.rejects)
-        ids, texts = [], []
-        for rid, text in zip(job.ids, job.texts):
-            reason = self.reason(text)
-            if reason is None:
-                ids.append(rid)
-                texts.append(text)
-            else:
-                rejects.append(Reject(file=job.file, location="", id=rid, reason=reason))
-        return ids, texts, rejects
+    return model.label_frame(texts, explain)
 
 
 def _settings(scoring: ScoringConfig) -> dict[str, Any]:
     return scoring.model_dump()
-
-
-# -- one chunk -----------------------------------------------------------------------------------
-@dataclass
-class _Job:
-    number: int
-    file: str
-    ids: list[str]
-    texts: list[str]
-    rejects: list[Reject] = field(default_factory=list)  # the reader's, written with this chunk
-    skipped: int = 0
-
-
-@dataclass
-class _Done:
-    number: int
-    frame: pd.DataFrame  # id, label, p_<class>... [, evidence]
-    rejects: list[Reject]
-    drift: np.ndarray | None
-    skipped: int
 
 
 class _Scorer:
@@ -234,11 +115,11 @@ class _Scorer:
         from framing.drift import DriftMonitor
 
         self.model = model
-        self.screen = _Screen(settings)
+        self.screen = Screen(settings)
         self.explain = explain
         self.monitor = DriftMonitor(profile, drift_features) if profile is not None else None
 
-    def __call__(self, job: _Job) -> _Done:
+    def __call__(self, job: Job) -> Done:
         ids, texts, rejects = self.screen.split(job)
         try:
             frame, X = predict_texts(self.model, texts, self.explain)
@@ -247,7 +128,7 @@ class _Scorer:
             rejects += [Reject(file=job.file, location="", id=rid, reason=f"scoring error: {why}") for rid, why in failed]
         frame.insert(0, "id", ids)
         drift = self.monitor.histogram(X) if self.monitor is not None and X is not None else None
-        return _Done(job.number, frame, rejects, drift, job.skipped)
+        return Done(job.number, frame, rejects, drift, job.skipped)
 
 
     def _one_by_one(self, ids: list[str], texts: list[str]) -> tuple[pd.DataFrame, Any, list[str], list[tuple[str, str]]]:
@@ -295,7 +176,7 @@ def _init_worker(pipeline_path: str, settings: dict[str, Any], explain: int, pro
     _WORKER = _Scorer(load_fitted(pipeline_path), settings, explain, profile, drift_features)
 
 
-def _work(job: _Job) -> _Done:
+def _work(job: Job) -> Done:
     assert _WORKER is not None, "worker used before its initializer ran"
     return _WORKER(job)
 
@@ -305,7 +186,7 @@ class _InProcess:
     def __init__(self, scorer: _Scorer) -> None:
         self.scorer = scorer
 
-    def run(self, jobs: Iterator[_Job]) -> Iterator[_Done]:
+    def run(self, jobs: Iterator[Job]) -> Iterator[Done]:
         for job in jobs:
             yield self.scorer(job)
 
@@ -326,7 +207,7 @@ class _Pool:
         self.workers = workers
         self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=init_args)
 
-    def run(self, jobs: Iterator[_Job]) -> Iterator[_Done]:
+    def run(self, jobs: Iterator[Job]) -> Iterator[Done]:
         pending: deque[Any] = deque()
         limit = 2 * self.workers  # bounded: a slow writer never lets chunks pile up in memory
         for job in jobs:
@@ -836,6 +717,7 @@ def _score_locked(
     progress: Callable[[Progress], None] | None,
 ) -> ScoreSummary:
     """:func:`score`, once this process holds the output's lock."""
+    from framing import track
     from framing.config import ScoringConfig
     from framing.drift import DriftMonitor
 
@@ -852,10 +734,11 @@ def _score_locked(
         if engine == "local" and workers > 1:
             # The parent only reads and writes: it never unpickles the pipeline (nor imports
             # scikit-learn or LightGBM), which keeps the process tree's memory down.
-            files = _model_files(model_uri, Path(scratch))
+            files = track.model_files(model_uri, Path(scratch))
             model, classes, profile, uuid = None, files.classes, files.reference, files.uuid
         else:
-            model, profile, uuid = _load(model_uri)
+            loaded = track.load_framing(model_uri)
+            model, profile, uuid = loaded.model, loaded.reference, loaded.uuid
             classes = [str(c) for c in model.classes_]
         columns = ["id", "label", *(f"p_{c}" for c in classes), *(["evidence"] if explain else [])]
         # The screen decides what is scored and what rejected: a resume must screen the same way.
@@ -934,60 +817,7 @@ def _write_summary(summary: ScoreSummary) -> ScoreSummary:
     return summary
 
 
-def _load(model_uri: str) -> tuple[Any, dict[str, Any] | None, str]:
-    """The fitted pipeline inside a logged model, its drift profile (or None) and the model's uuid."""
-    from framing import track
-
-    saved_path = list(sys.path)
-    pyfunc = track.load_model(model_uri)
-    # Loading prepends the model's copy of the framing package to sys.path; worker processes
-    # inherit sys.path and must import the installed framing, the one this run is written in.
-    sys.path[:] = saved_path
-    inner = pyfunc.unwrap_python_model()
-    model = getattr(inner, "pipeline", None)
-    if model is None:
-        raise FramingError(f"Got --model {model_uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
-    return model, getattr(inner, "reference", None), pyfunc.metadata.model_uuid
-
-
-@dataclass
-class _ModelFiles:
-    pipeline: str
-    classes: list[str]
-    reference: dict[str, Any] | None
-    uuid: str | None
-
-
-def _model_files(model_uri: str, scratch: Path) -> _ModelFiles:
-    """A logged model's files on local disk (downloaded into ``scratch`` unless a local folder), unloaded."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-    from mlflow.models import Model
-
-    from framing import track
-
-    folder = Path(model_uri)
-    if not (folder / "MLmodel").is_file():
-        if not model_uri.startswith(("models:/", "runs:/")) and "://" not in model_uri:
-            track.load_model(model_uri)  # raises the usual message about a folder without a model
-        track.configure()
-        try:
-            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=str(scratch)))
-        except MlflowException:
-            track.load_model(model_uri)  # raises the usual message naming the tracking store
-            raise
-    meta = Model.load(str(folder))
-    artifacts = meta.flavors.get("python_function", {}).get("artifacts") or {}
-    if "pipeline" not in artifacts or meta.signature is None:
-        raise FramingError(f"Got --model {model_uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
-    classes = [name[2:] for name in meta.signature.outputs.input_names() if name.startswith("p_")]
-    reference = None
-    if "reference" in artifacts:
-        reference = json.loads((folder / artifacts["reference"]["path"]).read_text(encoding="utf-8"))
-    return _ModelFiles(str(folder / artifacts["pipeline"]["path"]), classes, reference, meta.model_uuid)
-
-
-def _jobs(reader: _Reader, chunk_size: int, done: IdSet) -> Iterator[_Job]:
+def _jobs(reader: _Reader, chunk_size: int, done: IdSet) -> Iterator[Job]:
     """Chunks from the reader, less the ids already written; each carries the reader's new rejects."""
     from framing.clean import Article
 
@@ -1004,14 +834,14 @@ def _jobs(reader: _Reader, chunk_size: int, done: IdSet) -> Iterator[_Job]:
                 texts.append(Article(text, headline=title) if isinstance(title, str) and title.strip() and isinstance(text, str) else text)
         rejects = list(reader.rejects)
         reader.rejects.clear()  # written with this chunk: the list must not grow with the input
-        yield _Job(number, reader.current_file, ids, texts, rejects, skipped)
+        yield Job(number, reader.current_file, ids, texts, rejects, skipped)
         number += 1
     if reader.rejects:  # rows after the last accepted one
-        yield _Job(number, reader.current_file, [], [], list(reader.rejects))
+        yield Job(number, reader.current_file, [], [], list(reader.rejects))
         reader.rejects.clear()
 
 
-def _commit_chunk(partial: _Partial, result: _Done, reject_keys: IdSet | None, monitor: Any, counts: dict[str, int]) -> None:
+def _commit_chunk(partial: _Partial, result: Done, reject_keys: IdSet | None, monitor: Any, counts: dict[str, int]) -> None:
     state = partial.state
     rejects = result.rejects
     if reject_keys is not None:  # a resumed run meets again the bad rows it has already written

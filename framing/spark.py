@@ -19,7 +19,6 @@ predictions only.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import warnings
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from framing.errors import FramingError
 
 if TYPE_CHECKING:
-    from framing.scoring import _Done, _Job
+    from framing.chunks import Done, Job
 
 __all__ = ["DEFAULT_MASTER", "DRIFT_EVERY", "SparkEngine", "session"]
 
@@ -81,7 +80,7 @@ def session(master: str | None = None) -> tuple[Any, bool]:
 
 
 class SparkEngine:
-    """Scores :class:`framing.scoring._Job` chunks through ``mlflow.pyfunc.spark_udf``.
+    """Scores :class:`framing.chunks.Job` chunks through ``mlflow.pyfunc.spark_udf``.
 
     Parameters
     ----------
@@ -115,44 +114,32 @@ class SparkEngine:
         master: str | None = None,
         report: Callable[[str], None] | None = None,
     ) -> None:
-        import mlflow.pyfunc
         from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
         from framing import track
+        from framing.chunks import Screen
         from framing.drift import DriftMonitor
-        from framing.scoring import _Screen
 
         self.model = model
-        self.screen = _Screen(settings)
+        self.screen = Screen(settings)
         self.monitor = DriftMonitor(profile, drift_features) if profile is not None else None
         self.classes = [str(c) for c in model.classes_]
         self.columns = ["label"] + [f"p_{c}" for c in self.classes] + (["evidence"] if explain else [])
         fields = [StructField(name, DoubleType() if name.startswith("p_") else StringType()) for name in self.columns]
         self.spark, self._owned = session(master)
-        if model_uri.startswith(("models:/", "runs:/")):
-            track.configure()
-        # env_manager="local" is the point here (offline, same packages): not worth MLflow's warning.
-        pyfunc_log = logging.getLogger("mlflow.pyfunc")
-        level = pyfunc_log.level
-        pyfunc_log.setLevel(logging.ERROR)
-        try:
-            self.udf = mlflow.pyfunc.spark_udf(
-                self.spark, model_uri, result_type=StructType(fields), env_manager="local", params={"explain": explain} if explain else None
-            )
-        finally:
-            pyfunc_log.setLevel(level)
+        self.udf = track.spark_udf(self.spark, model_uri, StructType(fields), explain)
         if report is not None:
             report(f"spark session {self.spark.version} on {_master_of(self.spark)}")
 
-    def run(self, jobs: Iterator[_Job]) -> Iterator[_Done]:
+    def run(self, jobs: Iterator[Job]) -> Iterator[Done]:
         for job in jobs:
             yield self.score(job)
 
-    def score(self, job: _Job) -> _Done:
+    def score(self, job: Job) -> Done:
         import pandas as pd
         from pyspark.sql.functions import col, struct
 
-        from framing.scoring import _Done
+        from framing.chunks import Done
 
         ids, texts, rejects = self.screen.split(job)  # on the driver: the local engine's rejects
         if texts:
@@ -168,11 +155,9 @@ class SparkEngine:
             out = pd.DataFrame({name: pd.Series(dtype=float if name.startswith("p_") else object) for name in ["id", *self.columns]})
         drift = None
         if self.monitor is not None and texts:
-            from framing.drift import feature_matrix
-
             sample = texts[::DRIFT_EVERY]
-            drift = self.monitor.histogram(feature_matrix(self.model, sample))
-        return _Done(job.number, out[["id", *self.columns]], rejects, drift, job.skipped)
+            drift = self.monitor.histogram(self.model.features(sample))
+        return Done(job.number, out[["id", *self.columns]], rejects, drift, job.skipped)
 
     def close(self, interrupted: bool = False) -> None:
         if self._owned:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from framing.corpus import Reject
+    from framing.model import FramingModel
+    from framing.training import TrainingReport
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
@@ -43,7 +46,7 @@ __all__ = [
     "create_run",
     "load_baseline",
     "load_model",
-    "load_pipeline",
+    "load_framing",
     "log_figure",
     "log_json",
     "log_metrics",
@@ -51,11 +54,14 @@ __all__ = [
     "log_params",
     "log_rejects",
     "log_text",
+    "log_training",
+    "model_files",
     "open_child_runs",
     "run_exists",
     "run_status",
     "set_alias",
     "set_run_status",
+    "spark_udf",
     "start_run",
     "ui_command",
 ]
@@ -253,19 +259,19 @@ def _requirements() -> list[str]:
 
 
 def log_model(
-    pipeline: Any,
+    model: FramingModel,
     input_example: pd.DataFrame,
     registered_name: str | None,
     *,
     reference: dict[str, Any] | None = None,
     baseline: Any = None,
 ) -> tuple[str, str | None]:
-    """Log a fitted pipeline as a pyfunc model of the active run, registering it if a name is given.
+    """Log a fitted model as a pyfunc model of the active run, registering it if a name is given.
 
     Parameters
     ----------
-    pipeline
-        The fitted pipeline (or calibrated wrapper).
+    model
+        The fitted model (a bare fitted pipeline is wrapped into one).
     input_example
         A DataFrame with a ``text`` column; its first rows become the model's input example.
     registered_name
@@ -290,15 +296,18 @@ def log_model(
     from mlflow.models import ModelSignature, infer_signature
     from mlflow.types.schema import ColSpec, Schema
 
+    from framing.model import FramingModel
+
+    model = FramingModel.of(model)  # a bare fitted pipeline is logged as the model it makes
     example = input_example[["text"]].head(3).reset_index(drop=True)
     # params: predict(frame, params={"explain": K}) adds the evidence column.
-    inferred = infer_signature(example, predict_frame(pipeline, example), params={"explain": 0})
+    inferred = infer_signature(example, predict_frame(model, example), params={"explain": 0})
     # An optional title column travels with each text as its headline (the title text score).
     inputs = Schema([ColSpec("string", "text"), ColSpec("string", "title", required=False)])
     signature = ModelSignature(inputs=inputs, outputs=inferred.outputs, params=inferred.params)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pipeline.joblib"
-        joblib.dump(pipeline, path)
+        joblib.dump(model, path)
         artifacts = {"pipeline": str(path)}
         if reference is not None:
             artifacts["reference"] = str(Path(tmp) / "reference.json")
@@ -306,7 +315,7 @@ def log_model(
         if baseline is not None:
             artifacts["baseline"] = str(Path(tmp) / "baseline.joblib")
             joblib.dump(baseline, artifacts["baseline"])
-        # The pipeline pickles framing's own transformers: ship the package's code (not its demo
+        # The model pickles framing's own transformers: ship the package's code (not its demo
         # data) with the model, so it loads where framing is not installed (Spark workers, servers).
         code = Path(tmp) / "code" / "framing"
         shutil.copytree(Path(__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__", "data"))
@@ -327,6 +336,39 @@ def log_model(
     version = str(info.registered_model_version) if registered_name and info.registered_model_version is not None else None
     uri = f"models:/{registered_name}/{version}" if version else f"runs:/{run_id}/model"
     return uri, version
+
+
+@dataclass
+class LoggedModel:
+    """Where :func:`log_training` put a run: its id, the model URI and the registered version."""
+
+    run_id: str
+    model_uri: str
+    version: str | None
+
+
+def log_training(model: FramingModel, run: TrainingReport) -> LoggedModel:
+    """Log a training run (:func:`framing.training.train`'s ``(model, report)``) as one MLflow run.
+
+    Params, tags, metrics (the per-fold ones with their step), artifacts, figures, rejects, and the
+    model as a pyfunc with its baseline and drift reference, registered when the report names a
+    model. Nested under the open run, if any (a tuning study's parent run).
+    """
+    with start_run(run.experiment, run_name=run.run_name, tags=run.tags) as run_id:
+        log_params(run.params)
+        for path, content in run.artifacts.items():
+            if isinstance(content, str):
+                log_text(content, path)
+            else:
+                log_json(content, path)
+        for name, value, step in run.step_metrics:
+            log_metrics({name: value}, step=step)
+        log_metrics(run.metrics)
+        log_rejects(run.rejects)
+        for path, figure in run.figures.items():
+            log_figure(figure, path)
+        model_uri, version = log_model(model, run.input_example, run.registered_name, reference=run.reference, baseline=run.baseline)
+    return LoggedModel(run_id, model_uri, version)
 
 
 def load_model(uri: str) -> Any:
@@ -389,19 +431,95 @@ def load_baseline(uri: str) -> Any:
         return joblib.load(path)
 
 
-def load_pipeline(uri: str) -> Any:
-    """The fitted scikit-learn pipeline (or calibrated wrapper) inside a logged framing model.
+@dataclass
+class LoadedModel:
+    """A logged framing model, loaded: the model, its drift reference (or ``None``) and its uuid."""
+
+    model: FramingModel
+    reference: dict[str, Any] | None
+    uuid: str | None
+
+
+def load_framing(uri: str) -> LoadedModel:
+    """The :class:`framing.model.FramingModel` inside a logged model, with its drift reference.
 
     Raises
     ------
     FramingError
         As :func:`load_model`, or the model was not logged by framing.
     """
-    model = load_model(uri)
+    saved_path = list(sys.path)
+    pyfunc = load_model(uri)
+    # Loading prepends the model's copy of the framing package to sys.path; worker processes
+    # inherit sys.path and must import the installed framing, the one this run is written in.
+    sys.path[:] = saved_path
+    inner = pyfunc.unwrap_python_model()
+    # Models logged before framing.model existed keep theirs as ``pipeline`` (their own copy of
+    # _model_code.py runs at load time).
+    fitted = getattr(inner, "model", None) or getattr(inner, "pipeline", None)
+    if fitted is None:
+        raise FramingError(f"Got --model {uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
+    from framing.model import FramingModel
+
+    return LoadedModel(FramingModel.of(fitted), getattr(inner, "reference", None), pyfunc.metadata.model_uuid)
+
+
+@dataclass
+class ModelFiles:
+    """A logged framing model's files on local disk, not loaded (a parent process of scoring workers)."""
+
+    pipeline: str
+    classes: list[str]
+    reference: dict[str, Any] | None
+    uuid: str | None
+
+
+def model_files(uri: str, scratch: Path) -> ModelFiles:
+    """A logged model's files on local disk (downloaded into ``scratch`` unless a local folder), unloaded.
+
+    Raises
+    ------
+    FramingError
+        As :func:`load_model`, or the model was not logged by framing.
+    """
+    from mlflow.exceptions import MlflowException
+    from mlflow.models import Model
+
+    folder = Path(uri)
+    if not (folder / "MLmodel").is_file():
+        if not uri.startswith(("models:/", "runs:/")) and "://" not in uri:
+            load_model(uri)  # raises the usual message about a folder without a model
+        configure()
+        try:
+            folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(scratch)))
+        except MlflowException:
+            load_model(uri)  # raises the usual message naming the tracking store
+            raise
+    meta = Model.load(str(folder))
+    artifacts = meta.flavors.get("python_function", {}).get("artifacts") or {}
+    if "pipeline" not in artifacts or meta.signature is None:
+        raise FramingError(f"Got --model {uri!r}, but it is not a framing model (no pipeline inside its pyfunc).")
+    classes = [name[2:] for name in meta.signature.outputs.input_names() if name.startswith("p_")]
+    reference = None
+    if "reference" in artifacts:
+        reference = json.loads((folder / artifacts["reference"]["path"]).read_text(encoding="utf-8"))
+    return ModelFiles(str(folder / artifacts["pipeline"]["path"]), classes, reference, meta.model_uuid)
+
+
+def spark_udf(spark: Any, uri: str, result_type: Any, explain: int) -> Any:
+    """The logged model as a Spark UDF (``mlflow.pyfunc.spark_udf``, in this Python environment)."""
+    import logging
+
+    if uri.startswith(("models:/", "runs:/")):
+        configure()
+    # env_manager="local" is the point here (offline, same packages): not worth MLflow's warning.
+    pyfunc_log = logging.getLogger("mlflow.pyfunc")
+    level = pyfunc_log.level
+    pyfunc_log.setLevel(logging.ERROR)
     try:
-        return model.unwrap_python_model().pipeline
-    except AttributeError:
-        raise FramingError(f"Got --model {uri!r}, but it is not a framing model (no pipeline inside its pyfunc).") from None
+        return mlflow.pyfunc.spark_udf(spark, uri, result_type=result_type, env_manager="local", params={"explain": explain} if explain else None)
+    finally:
+        pyfunc_log.setLevel(level)
 
 
 def ui_command(port: int, host: str = "127.0.0.1") -> tuple[list[str], dict[str, str]]:

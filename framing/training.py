@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -23,12 +23,14 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Prepared", "TrainResult", "code_version", "cross_validate", "prepare", "split_manifest", "train"]
+    from framing.model import FramingModel
+
+__all__ = ["Prepared", "TrainResult", "Trained", "TrainingReport", "code_version", "cross_validate", "prepare", "split_manifest", "train", "train_and_log"]
 
 
 @dataclass
 class TrainResult:
-    """What a training run produced; everything here is also in the MLflow run."""
+    """What a logged training run produced (:func:`train_and_log`); everything here is also in the MLflow run."""
 
     run_id: str
     model_uri: str
@@ -42,6 +44,46 @@ class TrainResult:
     n_near_duplicates: int
     fingerprint: str
     cv_scores: list[float] = field(default_factory=list)
+
+
+@dataclass
+class TrainingReport:
+    """Everything a training run measured and made besides the model, ready to log.
+
+    :func:`framing.track.log_training` writes it to one MLflow run: ``tags``, ``params``,
+    ``metrics`` (and ``step_metrics``: ``(name, value, step)``, the per-fold scores), the
+    ``artifacts`` (path -> text, or JSON-able data), ``figures`` (path -> matplotlib figure), the
+    ``rejects``, and the model with its ``baseline``, drift ``reference`` and ``input_example``.
+    """
+
+    experiment: str
+    run_name: str
+    registered_name: str | None
+    tags: dict[str, str]
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    step_metrics: list[tuple[str, float, int]]
+    artifacts: dict[str, Any]
+    figures: dict[str, Any]
+    rejects: list[Any]
+    baseline: Any
+    reference: dict[str, Any] | None
+    input_example: pd.DataFrame
+    classes: list[str]
+    n_records: int
+    n_train: int
+    n_test: int
+    n_rejects: int
+    n_near_duplicates: int
+    fingerprint: str
+    cv_scores: list[float] = field(default_factory=list)
+
+
+class Trained(NamedTuple):
+    """:func:`train`'s result: the fitted model and the report of its run (``model, report = train(config)``)."""
+
+    model: FramingModel
+    report: TrainingReport
 
 
 def code_version() -> dict[str, str]:
@@ -117,7 +159,7 @@ def _deduplicate(records: pd.DataFrame, config: Config, cleaned: list[Any] | Non
     return records[result.keep].reset_index(drop=True), kept, removed
 
 
-def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int, matrix: Any = None) -> dict[str, float]:
+def _leakage_probe(model: FramingModel, records: pd.DataFrame, seed: int, matrix: Any = None) -> dict[str, float]:
     """How well the model's own features tell the outlets apart (held-out part of the training side).
 
     A high score means the features still carry the outlet's identity: a model could lean on it.
@@ -133,9 +175,7 @@ def _leakage_probe(pipeline: Any, records: pd.DataFrame, seed: int, matrix: Any 
     if n_outlets < 2 or keep.sum() < 2 * n_outlets:
         return {}
     if matrix is None:
-        from framing.drift import feature_matrix
-
-        matrix = feature_matrix(pipeline, _texts(records))
+        matrix = model.features(_texts(records))
     X = MaxAbsScaler().fit_transform(matrix)[keep]
     y = outlets[keep]
     # At least one held-out article per outlet, however long the tail of small outlets.
@@ -224,15 +264,20 @@ def train(
     config_path: str | Path | None = None,
     report: Callable[[str], None] = _say,
     prepared: Prepared | None = None,
-) -> TrainResult:
-    """Train and evaluate the pipeline a config describes, logging everything to one MLflow run.
+) -> Trained:
+    """Train and evaluate the model a config describes, without MLflow: the model and its report.
+
+    The whole protocol of a run: read, deduplicate, split, cross-validate, fit, calibrate on the
+    out-of-fold predictions, evaluate on the held-out split beside the baselines, probe for
+    leakage. Nothing is logged; :func:`framing.track.log_training` logs the report (as
+    :func:`train_and_log` and ``framing train`` do).
 
     Parameters
     ----------
     config
         A validated config.
     config_path
-        The YAML file the config came from (logged as an artifact beside the resolved config).
+        The YAML file the config came from (kept in the report beside the resolved config).
     report
         Receives one line per step (progress for the terminal).
     prepared
@@ -242,7 +287,8 @@ def train(
 
     Returns
     -------
-    TrainResult
+    Trained
+        ``(model, report)``: a :class:`framing.model.FramingModel` and a :class:`TrainingReport`.
 
     Raises
     ------
@@ -252,13 +298,14 @@ def train(
         A file-level problem in the data.
     framing.evaluate.SplitError
         The data cannot be split as configured.
+
+    Examples
+    --------
+    >>> model, run = train(load_config("configs/stance.yaml"))  # doctest: +SKIP
+    >>> run.metrics["test_macro_f1"], model.predict(["Rezim Zionis ..."])  # doctest: +SKIP
     """
     import yaml
-    from sklearn.base import clone
 
-    from framing import track
-    from framing.calibration import apply_calibrators
-    from framing.drift import reference_profile
     from framing.evaluate import (
         baseline_pipeline,
         classification_metrics,
@@ -266,12 +313,8 @@ def train(
         majority_baseline,
         report as evaluation_report,
     )
-    from framing.pipeline import (
-        build_pipeline,
-        feature_names,
-        fit_pipeline,
-        stack_groups,
-    )
+    from framing.model import FramingModel
+    from framing.pipeline import build_pipeline, fit_pipeline, stack_groups
     from framing.plots import top_features_figure
 
     started = time.perf_counter()
@@ -295,127 +338,115 @@ def train(
     tags |= {tag: ", ".join(missing) for tag, missing in gaps.items() if missing}
     grouped = config.split.kind == "group"
     has_outlet = records["outlet"].notna().any()
-    with track.start_run(config.tracking.experiment, run_name=config.name, tags=tags) as run_id:
-        track.log_params(flatten(resolved))
-        track.log_text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), "config/resolved.yaml")
-        if config_path is not None:
-            track.log_text(Path(config_path).read_text(encoding="utf-8"), f"config/{Path(config_path).name}")
-        fingerprint = corpus.fingerprint()
-        track.log_params({"data.fingerprint": fingerprint, "data.files": ", ".join(corpus.files), "model.classes": ", ".join(classes)})
-        track.log_metrics(
-            {
-                "data.n_records": len(records),
-                "data.n_rejects": corpus.n_rejects,
-                "data.n_near_duplicates": len(near_duplicates),
-                "data.n_undated": undated,
-                "data.n_train": len(split.train),
-                "data.n_test": len(split.test),
-                "data.test_share": len(split.test) / len(records),
-            }
-        )
-        track.log_rejects(corpus.rejects)
-        if near_duplicates:
-            track.log_json(near_duplicates, "data/near_duplicates.json")
+    fingerprint = corpus.fingerprint()
+    params = flatten(resolved) | {"data.fingerprint": fingerprint, "data.files": ", ".join(corpus.files), "model.classes": ", ".join(classes)}
+    artifacts: dict[str, Any] = {"config/resolved.yaml": yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)}
+    if config_path is not None:
+        artifacts[f"config/{Path(config_path).name}"] = Path(config_path).read_text(encoding="utf-8")
+    metrics: dict[str, float] = {
+        "data.n_records": len(records),
+        "data.n_rejects": corpus.n_rejects,
+        "data.n_near_duplicates": len(near_duplicates),
+        "data.n_undated": undated,
+        "data.n_train": len(split.train),
+        "data.n_test": len(split.test),
+        "data.test_share": len(split.test) / len(records),
+    }
+    if near_duplicates:
+        artifacts["data/near_duplicates.json"] = near_duplicates
+    step_metrics: list[tuple[str, float, int]] = []
 
-        folds = cv_splits(train_records, y_train, config.split, config.seed)
+    folds = cv_splits(train_records, y_train, config.split, config.seed)
 
-        def fold_done(number: int, score: float) -> None:
-            track.log_metrics({"cv_macro_f1": score}, step=number)
-            report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
+    def fold_done(number: int, score: float) -> None:
+        step_metrics.append(("cv_macro_f1", score, number))
+        report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
 
-        cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
-        groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
-        cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done)
-        track.log_json(split_manifest(config, train_records, test_records, folds), "data/split_manifest.json")
+    cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
+    groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
+    cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done)
+    artifacts["data/split_manifest.json"] = split_manifest(config, train_records, test_records, folds)
 
-        pipeline = build_pipeline(config)
-        X_train = fit_pipeline(pipeline, _texts(train_records), y_train, groups=groups, cleaned=cleaned_train)
-        model: Any = pipeline
-        proba_test = _aligned(pipeline, _texts(test_records), classes, cleaned_test)
-        proba_before = None
-        if config.calibration.method != "none":
-            seen = ~np.isnan(oof).any(axis=1)
-            model = _calibrated(pipeline, oof[seen], y_train[seen], classes, config.calibration.method)
-            # The calibrators act on the probabilities already computed: no second pass over the test articles.
-            own = [classes.index(str(c)) for c in pipeline.classes_]
-            proba_before, proba_test = proba_test, proba_test.copy()
-            proba_test[:, own] = apply_calibrators(model.calibrators, proba_before[:, own], model.method)
-            report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
+    pipeline = build_pipeline(config)
+    X_train = fit_pipeline(pipeline, _texts(train_records), y_train, groups=groups, cleaned=cleaned_train)
+    model = FramingModel(pipeline)
+    X_test = model.features(_texts(test_records), cleaned=cleaned_test)
+    own = [classes.index(str(c)) for c in model.classes_]
+    proba_test = _aligned(model, model.uncalibrated_proba_of(X_test), classes)
+    proba_before = None
+    if config.calibration.method != "none":
+        seen = ~np.isnan(oof).any(axis=1)
+        # The calibrator acts on the model's own columns (its sorted classes_).
+        model = model.calibrated(oof[seen], y_train[seen], classes, config.calibration.method)
+        # On the probabilities already computed: no second pass over the test articles.
+        proba_before, proba_test = proba_test, proba_test.copy()
+        proba_test[:, own] = model.calibrate(proba_before[:, own])
+        report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
 
-        # Per-outlet breakdown; the interval resamples the groups the split held out.
-        test_outlets = test_records["outlet"].fillna("(unknown)").astype(str).to_numpy() if has_outlet else None
-        held_out = test_records[config.split.group_column].astype(str).to_numpy() if grouped else None
-        result = evaluation_report(
-            y_test,
-            proba_test,
-            classes,
-            groups=test_outlets,
-            interval_groups=held_out,
-            n_boot=config.evaluation.bootstrap,
-            seed=config.seed,
-            title=f"{label}, held-out {config.split.kind} split: ",
-            proba_before=proba_before,
-        )
-        metrics = {f"test_{k}": v for k, v in result.metrics.items()}
-        if cv_scores:
-            metrics |= {"cv_macro_f1_mean": float(np.mean(cv_scores)), "cv_macro_f1_std": float(np.std(cv_scores))}
+    # Per-outlet breakdown; the interval resamples the groups the split held out.
+    test_outlets = test_records["outlet"].fillna("(unknown)").astype(str).to_numpy() if has_outlet else None
+    held_out = test_records[config.split.group_column].astype(str).to_numpy() if grouped else None
+    result = evaluation_report(
+        y_test,
+        proba_test,
+        classes,
+        groups=test_outlets,
+        interval_groups=held_out,
+        n_boot=config.evaluation.bootstrap,
+        seed=config.seed,
+        title=f"{label}, held-out {config.split.kind} split: ",
+        proba_before=proba_before,
+    )
+    metrics |= {f"test_{k}": v for k, v in result.metrics.items()}
+    if cv_scores:
+        metrics |= {"cv_macro_f1_mean": float(np.mean(cv_scores)), "cv_macro_f1_std": float(np.std(cv_scores))}
 
-        # The baseline reads the same cleaned text (cleaned once, above) as the model.
-        baseline_cleaner = pipeline.named_steps.get("clean") if cleaned_train is None else None
-        baseline_in = (cleaned_train, cleaned_test) if cleaned_train is not None else (_texts(train_records), _texts(test_records))
-        baseline = baseline_pipeline(config.seed, baseline_cleaner).fit(baseline_in[0], y_train)
-        baselines = {
-            "majority": majority_baseline().fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((len(y_test), 1))),
-            "tfidf_lr": baseline.predict(baseline_in[1]),
-        }
-        if cleaned_train is not None:
-            # Logged with the model, the baseline reads raw articles as the model does: put the
-            # model's own fitted cleaner (it learns nothing from data) in front of it.
-            from sklearn.pipeline import Pipeline
+    # The baseline reads the same cleaned text (cleaned once, above) as the model.
+    baseline_cleaner = model.cleaner if cleaned_train is None else None
+    baseline_in = (cleaned_train, cleaned_test) if cleaned_train is not None else (_texts(train_records), _texts(test_records))
+    baseline = baseline_pipeline(config.seed, baseline_cleaner).fit(baseline_in[0], y_train)
+    baselines = {
+        "majority": majority_baseline().fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((len(y_test), 1))),
+        "tfidf_lr": baseline.predict(baseline_in[1]),
+    }
+    if cleaned_train is not None:
+        # Logged with the model, the baseline reads raw articles as the model does: put the
+        # model's own fitted cleaner (it learns nothing from data) in front of it.
+        from sklearn.pipeline import Pipeline
 
-            baseline = Pipeline([("clean", pipeline.named_steps["clean"]), *baseline.steps])
-        for name, predicted in baselines.items():
-            scores = classification_metrics(y_test, predicted, classes)
-            metrics |= {f"baseline_{name}_test_{k}": scores[k] for k in ("macro_f1", "accuracy", "balanced_accuracy")}
-        metrics["baseline_best_test_macro_f1"] = max(metrics["baseline_majority_test_macro_f1"], metrics["baseline_tfidf_lr_test_macro_f1"])
-        metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - metrics["baseline_best_test_macro_f1"]
-        track.log_metrics(metrics)  # before the probes: a failing probe must not lose the result
+        baseline = Pipeline([("clean", model.cleaner), *baseline.steps])
+    for name, predicted in baselines.items():
+        scores = classification_metrics(y_test, predicted, classes)
+        metrics |= {f"baseline_{name}_test_{k}": scores[k] for k in ("macro_f1", "accuracy", "balanced_accuracy")}
+    metrics["baseline_best_test_macro_f1"] = max(metrics["baseline_majority_test_macro_f1"], metrics["baseline_tfidf_lr_test_macro_f1"])
+    metrics["test_macro_f1_margin_over_baseline"] = metrics["test_macro_f1"] - metrics["baseline_best_test_macro_f1"]
 
-        probes: dict[str, float] = {}
-        if config.evaluation.leakage_probe and has_outlet:
-            probes |= _leakage_probe(pipeline, train_records, config.seed, X_train)
-            if not probes:
-                report("leakage probe skipped: too few outlets with at least 2 training articles")
-        if config.evaluation.masking_probe and config.clean.enabled and config.clean.mask_self_names:
-            unmasked = clone(pipeline).set_params(clean__mask_self_names=False)
-            fit_pipeline(unmasked, _texts(train_records), y_train, groups=groups)
-            unmasked_f1 = classification_metrics(y_test, unmasked.predict(_texts(test_records)), classes)["macro_f1"]
-            # Against the uncalibrated score: the unmasked model is not calibrated either.
-            masked_f1 = metrics.get("test_uncalibrated_macro_f1", metrics["test_macro_f1"])
-            probes |= {"leakage_unmasked_test_macro_f1": unmasked_f1, "leakage_masking_effect": unmasked_f1 - masked_f1}
-        track.log_metrics(probes)
-        metrics |= probes
+    metrics |= _probes(config, model, train_records, test_records, y_train, y_test, classes, groups, X_train, metrics, tags, report, has_outlet=has_outlet)
 
-        for name, figure in result.figures.items():
-            track.log_figure(figure, f"plots/{name}.png")
-        for name, table in result.tables.items():
-            track.log_text(table.to_csv(index=False), f"tables/{name}.csv")
-        booster = pipeline.named_steps["model"].booster_
-        gains = booster.feature_importance(importance_type="gain")
-        track.log_figure(top_features_figure(feature_names(pipeline), gains, k=config.evaluation.top_features, title=f"{label}: top features by gain"), "plots/top_features.png")
-        # What scoring compares a batch with, to warn about drift (top features by gain, binned).
-        # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
-        profile = reference_profile(pipeline, _texts(train_records), config.scoring.drift_features, matrix=X_train)
-        model_uri, version = track.log_model(
-            model, test_records[["text"]], config.tracking.model_name if config.tracking.register_model else None, reference=profile, baseline=baseline
-        )
-        track.log_metrics({"train_seconds": time.perf_counter() - started})
-
-    return TrainResult(
-        run_id=run_id,
-        model_uri=model_uri,
-        model_version=version,
+    figures = {f"plots/{name}.png": figure for name, figure in result.figures.items()}
+    for name, table in result.tables.items():
+        artifacts[f"tables/{name}.csv"] = table.to_csv(index=False)
+    figures["plots/top_features.png"] = top_features_figure(
+        model.feature_names_out(), model.gains().tolist(), k=config.evaluation.top_features, title=f"{label}: top features by gain"
+    )
+    # What scoring compares a batch with, to warn about drift (top features by gain, binned).
+    # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
+    reference = model.reference_profile(_texts(train_records), config.scoring.drift_features, matrix=X_train)
+    metrics["train_seconds"] = time.perf_counter() - started
+    run = TrainingReport(
+        experiment=config.tracking.experiment,
+        run_name=config.name,
+        registered_name=config.tracking.model_name if config.tracking.register_model else None,
+        tags=tags,
+        params=params,
         metrics=metrics,
+        step_metrics=step_metrics,
+        artifacts=artifacts,
+        figures=figures,
+        rejects=list(corpus.rejects),
+        baseline=baseline,
+        reference=reference,
+        input_example=test_records[["text"]],
         classes=classes,
         n_records=len(records),
         n_train=len(split.train),
@@ -424,6 +455,83 @@ def train(
         n_near_duplicates=len(near_duplicates),
         fingerprint=fingerprint,
         cv_scores=cv_scores,
+    )
+    return Trained(model, run)
+
+
+def _probes(
+    config: Config,
+    model: FramingModel,
+    train_records: pd.DataFrame,
+    test_records: pd.DataFrame,
+    y_train: np.ndarray,
+    y_test: np.ndarray,
+    classes: list[str],
+    groups: np.ndarray | None,
+    X_train: Any,
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    report: Callable[[str], None],
+    *,
+    has_outlet: bool,
+) -> dict[str, float]:
+    """The leakage probes: can the features tell the outlets apart, and what does masking change.
+
+    A probe that fails is reported (and tagged ``framing.probe_error``) without losing the run.
+    """
+    from sklearn.base import clone
+
+    from framing.evaluate import classification_metrics
+    from framing.pipeline import fit_pipeline
+
+    probes: dict[str, float] = {}
+    try:
+        if config.evaluation.leakage_probe and has_outlet:
+            probes |= _leakage_probe(model, train_records, config.seed, X_train)
+            if not probes:
+                report("leakage probe skipped: too few outlets with at least 2 training articles")
+        if config.evaluation.masking_probe and config.clean.enabled and config.clean.mask_self_names:
+            unmasked = clone(model.pipeline).set_params(clean__mask_self_names=False)
+            fit_pipeline(unmasked, _texts(train_records), y_train, groups=groups)
+            unmasked_f1 = classification_metrics(y_test, unmasked.predict(_texts(test_records)), classes)["macro_f1"]
+            # Against the uncalibrated score: the unmasked model is not calibrated either.
+            masked_f1 = metrics.get("test_uncalibrated_macro_f1", metrics["test_macro_f1"])
+            probes |= {"leakage_unmasked_test_macro_f1": unmasked_f1, "leakage_masking_effect": unmasked_f1 - masked_f1}
+    except Exception as exc:  # noqa: BLE001 - a failing probe must not lose the run's result
+        report(f"warning: a leakage probe failed ({type(exc).__name__}: {exc}); the run is kept without it")
+        tags["framing.probe_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return probes
+
+
+def train_and_log(
+    config: Config,
+    *,
+    config_path: str | Path | None = None,
+    report: Callable[[str], None] = _say,
+    prepared: Prepared | None = None,
+) -> TrainResult:
+    """:func:`train`, then log the model and its report to one MLflow run (what ``framing train`` does).
+
+    Parameters and exceptions as :func:`train`; the run is logged under ``tracking.experiment``
+    and the model registered as ``tracking.model_name`` when ``tracking.register_model``.
+    """
+    from framing import track
+
+    model, run = train(config, config_path=config_path, report=report, prepared=prepared)
+    logged = track.log_training(model, run)
+    return TrainResult(
+        run_id=logged.run_id,
+        model_uri=logged.model_uri,
+        model_version=logged.version,
+        metrics=run.metrics,
+        classes=run.classes,
+        n_records=run.n_records,
+        n_train=run.n_train,
+        n_test=run.n_test,
+        n_rejects=run.n_rejects,
+        n_near_duplicates=run.n_near_duplicates,
+        fingerprint=run.fingerprint,
+        cv_scores=run.cv_scores,
     )
 
 
@@ -478,20 +586,23 @@ def cross_validate(
         ``classes``; NaN rows for records no fold validated).
     """
     from framing.evaluate import classification_metrics
+    from framing.model import FramingModel
     from framing.pipeline import build_pipeline, fit_pipeline
 
     scores: list[float] = []
     oof = np.full((len(texts), len(classes)), np.nan)
     for number, fold in enumerate(folds, start=1):
-        model = build_pipeline(config)
+        pipeline = build_pipeline(config)
         fit_pipeline(
-            model,
+            pipeline,
             [texts[i] for i in fold.train],
             y[fold.train],
             groups=groups[fold.train] if groups is not None else None,
             cleaned=[cleaned[i] for i in fold.train] if cleaned is not None else None,
         )
-        proba = _aligned(model, [texts[i] for i in fold.test], classes, [cleaned[i] for i in fold.test] if cleaned is not None else None)
+        model = FramingModel(pipeline)
+        X = model.features([texts[i] for i in fold.test], cleaned=[cleaned[i] for i in fold.test] if cleaned is not None else None)
+        proba = _aligned(model, model.uncalibrated_proba_of(X), classes)
         oof[fold.test] = proba
         score = classification_metrics(y[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
         scores.append(score)
@@ -500,24 +611,10 @@ def cross_validate(
     return scores, oof
 
 
-def _calibrated(pipeline: Any, oof: np.ndarray, y: np.ndarray, classes: list[str], method: str) -> Any:
-    """Wrap ``pipeline`` with calibrators fitted on out-of-fold probabilities ``oof`` (columns in
-    the order of ``classes``). The calibrators act on the pipeline's own columns (its sorted
-    ``classes_``), so the columns are reordered first."""
-    from framing.calibration import CalibratedModel, fit_calibrators
-
-    own = [str(c) for c in pipeline.classes_]
-    calibrators = fit_calibrators(oof[:, [classes.index(c) for c in own]], y, own, method)
-    return CalibratedModel(pipeline, calibrators, method)
-
-
-def _aligned(model: Any, texts: list[str], classes: list[str], cleaned: list[Any] | None = None) -> np.ndarray:
-    """``predict_proba`` with columns in the order of ``classes`` (zeros for a class the model never
-    saw); ``cleaned`` spares cleaning ``texts`` again."""
-    from framing.pipeline import predict_proba
-
-    proba = np.asarray(predict_proba(model, texts, cleaned), dtype=float)
-    out = np.zeros((len(texts), len(classes)))
+def _aligned(model: FramingModel, proba: np.ndarray, classes: list[str]) -> np.ndarray:
+    """The model's probabilities ``proba`` with columns in the order of ``classes`` (zeros for a
+    class the model never saw)."""
+    out = np.zeros((len(proba), len(classes)))
     for k, name in enumerate(model.classes_):
         out[:, classes.index(str(name))] = proba[:, k]
     return out

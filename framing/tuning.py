@@ -438,7 +438,7 @@ def _objective_value(config: Config, scores: list[float], oof: np.ndarray, task:
     """Mean fold macro-F1; with calibration, of probabilities calibrated on the other folds only."""
     if config.calibration.method == "none":
         return float(np.mean(scores))
-    from framing.calibration import apply_calibrators, fit_calibrators
+    from framing.calibration import Calibrator
     from framing.evaluate import classification_metrics
 
     names = np.asarray(task.classes, dtype=object)
@@ -450,8 +450,8 @@ def _objective_value(config: Config, scores: list[float], oof: np.ndarray, task:
             calibrated.append(scores[k])
             continue
         others = np.concatenate(sources)
-        calibrators = fit_calibrators(oof[others], task.y[others], task.classes, config.calibration.method)
-        proba = apply_calibrators(calibrators, oof[fold.test], config.calibration.method)
+        calibrator = Calibrator(task.classes, config.calibration.method).fit(oof[others], task.y[others])
+        proba = calibrator.predict_proba(oof[fold.test])
         calibrated.append(classification_metrics(task.y[fold.test], names[proba.argmax(axis=1)], task.classes)["macro_f1"])
     return float(np.mean(calibrated))
 
@@ -895,7 +895,7 @@ def _finish(
     from optuna.trial import TrialState
 
     from framing import track
-    from framing.training import train
+    from framing.training import train_and_log
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
@@ -936,7 +936,7 @@ def _finish(
     track.log_text(yaml.safe_dump(best_config.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True), "best_config.yaml")
     report(f"best trial {best.number}: CV macro-F1 {best.value:.3f}; retraining it on all training data, then the test split")
     # The split the trials saw, even if the best trial's cleaning would deduplicate differently.
-    trained = train(best_config, config_path=config_path, report=lambda line: report(f"  [best] {line}"), prepared=data)
+    trained = train_and_log(best_config, config_path=config_path, report=lambda line: report(f"  [best] {line}"), prepared=data)
     champion = _crown(config, trained, test_records, y_test, classes, report)
     shown = ("test_macro_f1", "test_macro_f1_low", "test_macro_f1_high", "baseline_tfidf_lr_test_macro_f1", "test_macro_f1_margin_over_baseline")
     final_metrics = {k: float(trained.metrics[k]) for k in shown if np.isfinite(trained.metrics.get(k, np.nan))}

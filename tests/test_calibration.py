@@ -4,9 +4,13 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
-from framing.calibration import CalibratedModel, fit_calibrators
+from framing.calibration import CalibratedModel, Calibrator
 from framing.errors import FramingError
+from framing.model import FramingModel
 
 
 class Fixed:
@@ -21,12 +25,17 @@ class Fixed:
         return np.array([self.table[t] for t in texts])
 
 
+def _model(table: dict[str, list[float]], calibrator: Calibrator | None) -> FramingModel:
+    return FramingModel(Pipeline([("features", FunctionTransformer()), ("model", Fixed(table))]), calibrator)
+
+
 def test_isotonic_calibration_learns_from_out_of_fold_predictions() -> None:
     # Over-confident: says 0.9 for "a" but is right only half the time at that level.
     oof = np.array([[0.9, 0.1]] * 4 + [[0.1, 0.9]] * 4)
     y = np.array(["a", "b", "a", "b", "b", "b", "b", "b"], dtype=object)
-    calibrators = fit_calibrators(oof, y, ["a", "b"], "isotonic")
-    model = CalibratedModel(Fixed({"x": [0.9, 0.1], "z": [0.1, 0.9]}), calibrators, "isotonic")
+    calibrator = Calibrator(["a", "b"], "isotonic").fit(oof, y)
+    np.testing.assert_allclose(calibrator.predict_proba([[0.9, 0.1], [0.1, 0.9]]), [[0.5, 0.5], [0.0, 1.0]])
+    model = _model({"x": [0.9, 0.1], "z": [0.1, 0.9]}, calibrator)
     proba = model.predict_proba(["x", "z"])
     np.testing.assert_allclose(proba, [[0.5, 0.5], [0.0, 1.0]])
     assert list(model.classes_) == ["a", "b"]
@@ -37,17 +46,43 @@ def test_sigmoid_calibration_rows_sum_to_one_and_keep_order() -> None:
     rng = np.random.default_rng(0)
     p = rng.uniform(0.05, 0.95, 200)
     y = np.where(rng.uniform(size=200) < p, "a", "b").astype(object)
-    calibrators = fit_calibrators(np.column_stack([p, 1 - p]), y, ["a", "b"], "sigmoid")
-    model = CalibratedModel(Fixed({"lo": [0.2, 0.8], "hi": [0.8, 0.2]}), calibrators, "sigmoid")
+    model = _model({"lo": [0.2, 0.8], "hi": [0.8, 0.2]}, Calibrator(["a", "b"]).fit(np.column_stack([p, 1 - p]), y))
     proba = model.predict_proba(["lo", "hi"])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert proba[1, 0] > proba[0, 0]
     assert model.predict(["lo", "hi"]).tolist() == ["b", "a"]
 
 
+def test_the_calibrator_is_a_scikit_learn_estimator() -> None:
+    calibrator = Calibrator(["a", "b"], "isotonic")
+    assert calibrator.get_params() == {"classes": ["a", "b"], "method": "isotonic"}
+    assert clone(calibrator).get_params() == calibrator.get_params()
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        calibrator.predict_proba([[0.5, 0.5]])
+
+
+def test_a_legacy_calibrated_model_loads_as_the_same_model() -> None:
+    """Models logged before FramingModel pickled a CalibratedModel(pipeline, calibrators, method)."""
+    oof = np.array([[0.9, 0.1]] * 4 + [[0.1, 0.9]] * 4)
+    y = np.array(["a", "b", "a", "b", "b", "b", "b", "b"], dtype=object)
+    fitted = Calibrator(["a", "b"], "isotonic").fit(oof, y)
+    pipeline = Pipeline([("features", FunctionTransformer()), ("model", Fixed({"x": [0.9, 0.1]}))])
+    model = FramingModel.of(pickle.loads(pickle.dumps(CalibratedModel(pipeline, fitted.calibrators_, "isotonic"))))
+    assert model.calibrator is not None and model.calibrator.method == "isotonic"
+    np.testing.assert_allclose(model.predict_proba(["x"]), [[0.5, 0.5]])
+    assert FramingModel.of(model) is model
+    assert FramingModel.of(pipeline).calibrator is None
+
+
 def test_calibration_errors() -> None:
     oof = np.array([[0.6, 0.4], [0.7, 0.3]])
     with pytest.raises(FramingError, match=r"Got calibration\.method='beta', expected one of \['sigmoid', 'isotonic'\]"):
-        fit_calibrators(oof, ["a", "b"], ["a", "b"], "beta")
+        Calibrator(["a", "b"], "beta").fit(oof, ["a", "b"])
     with pytest.raises(FramingError, match=r"out-of-fold examples in and out of class 'a'; the folds' validation sides have only 'a'"):
-        fit_calibrators(oof, ["a", "a"], ["a", "b"], "sigmoid")
+        Calibrator(["a", "b"]).fit(oof, ["a", "a"])
+    with pytest.raises(FramingError, match=r"Got probabilities of shape \(2, 2\), expected one column per class \['a', 'b', 'c'\]"):
+        Calibrator(["a", "b", "c"]).fit(oof, ["a", "b"])
+    with pytest.raises(FramingError, match=r"Got a list, expected a framing pipeline \(steps clean, features, model\)"):
+        FramingModel([])

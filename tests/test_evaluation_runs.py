@@ -16,7 +16,7 @@ from framing.config import load_config
 from framing.demo import DEMO_CORPUS
 from framing.evaluate import evaluate_model
 from framing.experiment import run_experiment
-from framing.training import train
+from framing.training import train_and_log
 
 SMALL = [
     "model.n_estimators=15",
@@ -58,7 +58,7 @@ def time_run(store: str, corpus_path: Path):  # noqa: ANN201
         [*SMALL, f"data.paths={corpus_path}", "split.kind=time", "split.cv_folds=2", "calibration.method=sigmoid", "tracking.model_name=t-stance"],
     )
     lines: list[str] = []
-    return train(config, report=lines.append), lines, config
+    return train_and_log(config, report=lines.append), lines, config
 
 
 @pytest.mark.slow
@@ -118,7 +118,7 @@ def baseline_run(store: str, tmp_path_factory: pytest.TempPathFactory):  # noqa:
         ROOT / "configs" / "stance.yaml",
         [*SMALL_MODEL, f"data.paths={train_path}", "split.cv_folds=2", "evaluation.bootstrap=50", "evaluation.masking_probe=false", "tracking.model_name=b-stance"],
     )
-    return train(config, report=lambda line: None), config, eval_path
+    return train_and_log(config, report=lambda line: None), config, eval_path
 
 
 def _independent_baseline(config, result, store: str):  # noqa: ANN001, ANN202
@@ -182,7 +182,7 @@ def test_evaluate_says_when_a_model_has_no_baseline(baseline_run, store: str) ->
     result, config, eval_path = baseline_run
     # A model as logged before baselines travelled with it: the pipeline alone.
     with track.start_run("eval-tests", run_name="logged without a baseline"):
-        uri, _ = track.log_model(track.load_pipeline(result.model_uri), pd.read_json(eval_path, lines=True), None)
+        uri, _ = track.log_model(track.load_framing(result.model_uri).model, pd.read_json(eval_path, lines=True), None)
     assert track.load_baseline(uri) is None
     run_id, metrics = evaluate_model(uri, config.data.model_copy(update={"paths": [str(eval_path)]}), experiment="eval-tests", n_boot=0)
     assert "eval_macro_f1" in metrics and not any("baseline" in name for name in metrics)
@@ -232,8 +232,10 @@ def test_experiment_runs_variants_as_children_and_compares(store: str, corpus_pa
 
 def test_calibration_follows_the_models_class_order_not_the_configs() -> None:
     import numpy as np
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
-    from framing.training import _calibrated
+    from framing.model import FramingModel
 
     class Sorted:
         classes_ = np.array(["a", "b"], dtype=object)  # LightGBM sorts its classes
@@ -244,9 +246,12 @@ def test_calibration_follows_the_models_class_order_not_the_configs() -> None:
     # Out-of-fold probabilities in the config's order ["b", "a"], and reliable: column "a" high means "a".
     oof = np.array([[0.1, 0.9]] * 10 + [[0.9, 0.1]] * 10)
     y = np.array(["a"] * 10 + ["b"] * 10, dtype=object)
-    model = _calibrated(Sorted(), oof, y, ["b", "a"], "isotonic")
+    bare = FramingModel(Pipeline([("features", FunctionTransformer()), ("model", Sorted())]))
+    model = bare.calibrated(oof, y, ["b", "a"], "isotonic")
     assert model.predict(["a-ish", "b-ish"]).tolist() == ["a", "b"]
     np.testing.assert_allclose(model.predict_proba(["a-ish"]), [[1.0, 0.0]])
+    assert model.calibrator is not None and model.calibrator.classes == ["a", "b"]
+    assert bare.calibrator is None  # calibrated() returns a new model
 
 
 def test_leakage_probe_survives_a_long_tail_of_small_outlets() -> None:
@@ -257,12 +262,14 @@ def test_leakage_probe_survives_a_long_tail_of_small_outlets() -> None:
     texts = [f"Artikel nomor {i} dari media {i % 13} tentang Teheran." for i in range(30)]
     outlets = [f"o{i}" for i in range(12) for _ in range(2)] + ["big"] * 6
     labels = ["supportive", "neutral", "critical"] * 10
-    pipeline = build_pipeline(config).fit(texts, labels)
+    from framing.model import FramingModel
+
+    model = FramingModel(build_pipeline(config).fit(texts, labels))
     records = pd.DataFrame({"text": texts, "outlet": outlets})
-    probe = _leakage_probe(pipeline, records, seed=0)
+    probe = _leakage_probe(model, records, seed=0)
     assert probe["leakage_outlet_chance"] == 1 / 13
     assert 0.0 <= probe["leakage_outlet_macro_f1"] <= 1.0
-    assert _leakage_probe(pipeline, records.assign(outlet="one"), seed=0) == {}
+    assert _leakage_probe(model, records.assign(outlet="one"), seed=0) == {}
 
 
 def test_prepare_leaves_out_undated_records(tmp_path: Path) -> None:

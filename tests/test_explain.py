@@ -19,7 +19,6 @@ from conftest import (
 )
 from typer.testing import CliRunner
 
-from framing.calibration import CalibratedModel
 from framing.cli import app
 from framing.config import load_config
 from framing.cues import CueFinder
@@ -34,9 +33,10 @@ from framing.explain import (
     render_html,
     write_html,
 )
-from framing.pipeline import build_pipeline, feature_names
-from framing.track import load_pipeline
-from framing.training import train
+from framing.model import FramingModel
+from framing.pipeline import build_pipeline
+from framing.track import load_framing
+from framing.training import train_and_log
 
 # Raw word n-grams on beside the default text scores, so the explanations of both text paths are tested.
 SMALL_MODEL = [*SHARED_SMALL_MODEL, "split.cv_folds=2", "features.word.enabled=true"]
@@ -71,16 +71,14 @@ def model(corpus: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory):  # no
             ROOT / "configs" / "stance.yaml",
             SMALL_MODEL + [f"data.paths={data}", "tracking.model_name=test-explain", "calibration.method=sigmoid", "evaluation.bootstrap=0"],
         )
-        result = train(config, config_path=ROOT / "configs" / "stance.yaml", report=lambda line: None)
-        pipeline = load_pipeline(result.model_uri)
+        result = train_and_log(config, config_path=ROOT / "configs" / "stance.yaml", report=lambda line: None)
+        pipeline = load_framing(result.model_uri).model
     return result.model_uri, store, pipeline
 
 
 def _contributions(pipeline, texts: list[str]):  # noqa: ANN001, ANN202
-    steps = pipeline.named_steps
-    cleaned = steps["clean"].transform(texts)
-    X = steps["features"].transform(cleaned)
-    booster = steps["model"].booster_
+    X = pipeline.features(texts)
+    booster = pipeline.booster
     contrib = booster.predict(X, pred_contrib=True, num_threads=1)
     raw = booster.predict(X, raw_score=True, num_threads=1)
     width = X.shape[1] + 1
@@ -98,12 +96,12 @@ def _contributions(pipeline, texts: list[str]):  # noqa: ANN001, ANN202
 
 def test_evidence_is_the_top_k_of_pred_contrib_toward_the_calibrated_label(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
-    assert isinstance(pipeline, CalibratedModel)
+    assert isinstance(pipeline, FramingModel) and pipeline.calibrator is not None
     texts = corpus["text"].tolist()[:25] + [ARTICLE]
     k = 4
     found = evidence(pipeline, texts, k)
     X, contributions, raw = _contributions(pipeline, texts)
-    names = feature_names(pipeline.pipeline)
+    names = pipeline.feature_names_out()
     classes = [str(c) for c in pipeline.classes_]
     labels = pipeline.predict(texts)
     kinds = set()
@@ -129,8 +127,8 @@ def test_evidence_is_the_top_k_of_pred_contrib_toward_the_calibrated_label(model
 def test_ngram_cues_are_the_occurrences_the_vectorizer_counts(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
     texts = corpus["text"].tolist()[:30]
-    cleaned = pipeline.named_steps["clean"].transform(texts)
-    analyze = pipeline.named_steps["features"].named_transformers["word"].build_analyzer()
+    cleaned = pipeline.clean(texts)
+    analyze = pipeline.families()["word"].build_analyzer()
     seen = {1: 0, 2: 0}
     for doc, _text, items in zip(cleaned, texts, evidence(pipeline, texts, 10)):
         for item in items:
@@ -163,14 +161,14 @@ def test_ngram_cues_match_the_analyzer_on_a_sentence(analyzer: str) -> None:
 def test_evidence_uses_what_the_scorer_passes(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
     texts = corpus["text"].tolist()[:6]
-    cleaned = pipeline.named_steps["clean"].transform(texts)
-    X = pipeline.named_steps["features"].transform(cleaned)
+    cleaned = pipeline.clean(texts)
+    X = pipeline.features(texts, cleaned=cleaned)
     labels = pipeline.predict(texts)
     assert evidence(pipeline, texts, 3, cleaned=cleaned, X=X, predicted=list(labels)) == evidence(pipeline, texts, 3)
     # Another class asked for: the contributions are toward that class.
     other = [next(c for c in pipeline.classes_ if c != label) for label in labels]
     _, contributions, _ = _contributions(pipeline, texts)
-    names = feature_names(pipeline.pipeline)
+    names = pipeline.feature_names_out()
     for i, items in enumerate(evidence(pipeline, texts, 3, predicted=other)):
         c = list(pipeline.classes_).index(other[i])
         assert [item["contribution"] for item in items] == [contributions[c][i, names.index(item["feature"])] for item in items]
@@ -268,11 +266,11 @@ def test_binary_model_contributions_toward_the_negative_class_are_negated(corpus
     config = load_config(ROOT / "configs" / "stance.yaml", SMALL_MODEL + ["model.class_weight=null"])
     texts = corpus["text"].tolist()
     y = np.where(corpus["stance"] == "supportive", "supportive", "other")
-    pipeline = build_pipeline(config).fit(texts, y)
+    pipeline = FramingModel(build_pipeline(config).fit(texts, y))
     assert list(pipeline.classes_) == ["other", "supportive"]
     found = evidence(pipeline, texts[:20], 3)
     _X, contributions, raw = _contributions(pipeline, texts[:20])
-    names = feature_names(pipeline)
+    names = pipeline.feature_names_out()
     labels = pipeline.predict(texts[:20])
     assert set(labels) == {"other", "supportive"}
     for i, items in enumerate(found):
@@ -373,8 +371,8 @@ def test_a_text_score_is_explained_by_its_models_ngrams_with_spans_in_the_origin
         ],
     )
     texts, y = corpus["text"].tolist(), corpus["stance"].to_numpy()
-    pipeline = build_pipeline(config).fit(texts, y)
-    scores = pipeline.named_steps["features"].transformer_list[0][1]
+    pipeline = FramingModel(build_pipeline(config).fit(texts, y))
+    scores = pipeline.families()["text_scores"]
     explanation = explain_text(pipeline, ARTICLE, k=3)
     items = [item for item in explanation["evidence"] if item["kind"] == "text_score"]
     assert items, explanation["evidence"]

@@ -7,6 +7,7 @@ and the editable install are hidden, so only the installed files can be read.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -118,3 +119,36 @@ def test_installed_cli_trains_a_copied_config_from_another_folder(site: Path, tm
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert "records:     294 (" in out.stdout
     assert "model uri:" in out.stdout
+
+
+def test_installed_package_trains_predicts_and_explains_without_mlflow(site: Path, tmp_path: Path) -> None:
+    """``framing.train`` in a notebook: a model and its report, no MLflow run, MLflow not even imported."""
+    overrides = [*SMALL_MODEL, "split.cv_folds=2", "features.text_scores.inner_folds=2", "evaluation.bootstrap=0"]
+    text = "Rezim Zionis kembali menunjukkan kesombongannya, kata juru bicara Kremlin kepada TASS."
+    code = f"""
+import json
+config = framing.load_config({str(tmp_path / 'stance.yaml')!r}, {overrides!r})
+model, report = framing.train(config, report=lambda line: None)
+text = {text!r}
+labels = model.predict([text])
+proba = model.predict_proba([text])
+items = model.explain([text], 3)[0]
+spans = [(c['text'], text[c['start']:c['end']]) for item in items for c in item['cues'] if c['start'] is not None]
+print(json.dumps({{
+    "type": type(model).__name__, "classes": [str(c) for c in model.classes_], "label": str(labels[0]),
+    "argmax": str(model.classes_[proba.argmax()]), "sum": float(proba.sum()), "n_items": len(items), "spans": spans,
+    "metrics": sorted(k for k in report.metrics if k in ("test_macro_f1", "baseline_tfidf_lr_test_macro_f1")),
+    "mlflow_imported": "mlflow" in sys.modules,
+}}))
+"""
+    shutil.copy2(ROOT / "configs" / "stance.yaml", tmp_path / "stance.yaml")
+    out = _run(site, tmp_path, code)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["type"] == "FramingModel" and found["classes"] == ["critical", "neutral", "supportive"]
+    assert found["label"] == found["argmax"] and found["label"] in found["classes"]
+    assert found["sum"] == pytest.approx(1.0)
+    assert found["n_items"] >= 1 and found["spans"] and all(cue == sliced for cue, sliced in found["spans"])
+    assert found["metrics"] == ["baseline_tfidf_lr_test_macro_f1", "test_macro_f1"]
+    assert found["mlflow_imported"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stance.yaml"]  # no mlruns/, no database

@@ -73,11 +73,11 @@ def test_sample_writes_label_studio_tasks_of_uncertain_distinct_articles(model_u
     assert len(set(ids)) == 30
     assert len({t["data"]["outlet"] for t in tasks}) >= 5
     # The picks are among the pool (5 x 30) most uncertain articles, by the model's own margins.
-    from framing.scoring import _load, predict_texts
+    from framing.track import load_framing
 
-    model, _, _ = _load(model_uri[1])
+    model = load_framing(model_uri[1]).model
     demo = pd.read_json(DEMO_CORPUS, lines=True)
-    proba = np.sort(predict_texts(model, demo["text"].tolist())[0].filter(like="p_").to_numpy(), axis=1)
+    proba = np.sort(model.predict_proba(demo["text"].tolist()), axis=1)
     margins = pd.Series(proba[:, -1] - proba[:, -2], index=demo["id"].astype(str))
     assert margins[ids].max() <= margins.sort_values().iloc[149] + 1e-12
     first = tasks[0]

@@ -53,15 +53,16 @@ def demo() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def logged(demo: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    """(store URI, model URI with a drift profile, model URI without one, fitted pipeline)."""
+    """(store URI, model URI with a drift profile, model URI without one, fitted model)."""
     from framing import track
+    from framing.model import FramingModel
     from framing.pipeline import build_pipeline
 
     home = tmp_path_factory.mktemp("mlruns-scoring")
     uri = f"sqlite:///{home}/mlflow.db"
     config = load_config(ROOT / "configs" / "stance.yaml", SMALL_MODEL)
     texts = demo["text"].tolist()
-    pipeline = build_pipeline(config).fit(texts, demo["stance"].to_numpy())
+    pipeline = FramingModel(build_pipeline(config).fit(texts, demo["stance"].to_numpy()))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", uri)
         with track.start_run("test-scoring", "with-profile"):

@@ -21,7 +21,7 @@ from mlflow.tracking import MlflowClient
 from framing.config import load_config
 from framing.errors import FramingError
 from framing.scoring import score
-from framing.training import code_version, train
+from framing.training import code_version, train_and_log
 
 SMALL_MODEL = [*SHARED_SMALL_MODEL, "features.char.max_features=3000", "split.cv_folds=2"]
 
@@ -46,7 +46,7 @@ def trained(slice_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa
         patch.setenv("MLFLOW_TRACKING_URI", uri)
         config = load_config(ROOT / "configs" / "stance.yaml", SMALL_MODEL + [f"data.paths={slice_path}", "tracking.model_name=test-stance"])
         lines: list[str] = []
-        result = train(config, config_path=ROOT / "configs" / "stance.yaml", report=lines.append)
+        result = train_and_log(config, config_path=ROOT / "configs" / "stance.yaml", report=lines.append)
         yield result, uri, lines, config
 
 

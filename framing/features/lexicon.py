@@ -378,6 +378,13 @@ class LexiconFeatures(TextFeatures):
         if self.title_:
             self.names_ += [f"title_{name}" for name in categories]
 
+    def column_terms(self) -> dict[str, str]:
+        """The term behind each ``term_<slug>`` column (column name without the family prefix)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "terms_")
+        return {f"term_{_slug(term)}": term for term in self.terms_}
+
     def find(self, text: str) -> list[Hit]:
         """Every lexicon hit in ``text``, sorted by start, non-overlapping.
 
