@@ -30,7 +30,7 @@ import json, os, resource, sys, time
 import numpy as np
 from framing.config import load_config
 from framing.evaluate import baseline_pipeline
-from framing.training import prepare, train
+from framing.training import prepare, train_and_log
 
 config = load_config(sys.argv[1], json.loads(sys.argv[2]))
 started = time.perf_counter()
@@ -53,7 +53,7 @@ t = time.perf_counter(); CharTfidfVectorizer(**settings).fit_transform(docs); wo
 before_job = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 t = time.perf_counter()
-result = train(config, report=lambda line: None, prepared=data)
+result = train_and_log(config, report=lambda line: None, prepared=data)
 job = time.perf_counter() - t
 print(json.dumps({
     "n_train": len(train_rows), "n_test": len(data.split.test), "prepare_s": prepared, "baseline_s": baseline,
