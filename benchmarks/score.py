@@ -15,7 +15,9 @@ check's rates on every corpus and on English text.
 
 Targets (issue 7): >= 1,000 articles/s per core end to end; 2 workers >= 1.7x of 1.
 
-    python benchmarks/score.py [--n 200000] [--model URI] [--memory] [--data DIR] [--language]
+    python benchmarks/score.py [--n 200000] [--model URI] [--memory] [--data DIR] [--language] [--explain K]
+
+``--explain K`` instead times scoring with evidence (K features per article) against without.
 
 Without ``--model``, a model is trained on the demo corpus with configs/stance.yaml (LightGBM on
 one thread) into a temporary MLflow store.
@@ -155,7 +157,7 @@ def _cpu_seconds() -> float:
 
 
 def run_score(
-    model: str, inputs: list[str], output: Path, workers: int, overrides: list[str] | None = None, chunk_size: int = 2_000
+    model: str, inputs: list[str], output: Path, workers: int, overrides: list[str] | None = None, chunk_size: int = 2_000, explain: int = 0
 ) -> tuple[int, float, float, int, float]:
     """(articles scored, seconds end to end, steady articles/s after the first chunk, peak tree RSS, CPU seconds)."""
     from framing.config import load_config
@@ -166,7 +168,9 @@ def run_score(
     cpu = _cpu_seconds()
     with PeakRSS() as rss:
         started = time.perf_counter()
-        summary = score(model, inputs, output, config=config, workers=workers, chunk_size=chunk_size, progress=lambda p: marks.append((time.perf_counter(), p.scored)))
+        summary = score(
+            model, inputs, output, config=config, workers=workers, chunk_size=chunk_size, explain=explain, progress=lambda p: marks.append((time.perf_counter(), p.scored))
+        )
         seconds = time.perf_counter() - started
     steady = (marks[-1][1] - marks[0][1]) / (marks[-1][0] - marks[0][0]) if len(marks) > 2 else float("nan")
     output.unlink()
@@ -216,6 +220,16 @@ def throughput(name: str, model: str, inputs: list[str], scratch: Path, override
         f"peer, TF-IDF (word 1-2) + LogisticRegression, 1 process: {n:,} articles in {seconds:,.1f} s = {n / seconds:,.0f} articles/s "
         f"(read + predict); {n / cpu:,.0f} articles per CPU second"
     )
+
+
+def explained(model: str, n: int, k: int, folder: Path, scratch: Path) -> None:
+    """Articles/s with ``--explain k`` against without, 1 worker, on the same ``n`` articles."""
+    source = [str(demo_file(n, folder))]
+    print(f"\n== evidence: {n:,} demo-corpus articles, 1 worker, --explain {k} against none")
+    plain = run_score(model, source, scratch / "out.jsonl", 1, chunk_size=500)
+    with_evidence = run_score(model, source, scratch / "out.jsonl", 1, chunk_size=500, explain=k)
+    print(f"without evidence: {plain[0] / plain[1]:,.0f} articles/s; with --explain {k}: {with_evidence[0] / with_evidence[1]:,.0f} articles/s "
+          f"({with_evidence[1] / plain[1]:.2f}x the time)")
 
 
 # -- memory ---------------------------------------------------------------------------------------
@@ -292,6 +306,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="Also compare peak RSS on 100k and 1M articles.")
     parser.add_argument("--language", action="store_true", help="Only print the language check's rates.")
     parser.add_argument("--data", type=Path, help="Keep the generated corpora in this folder (reused by later runs).")
+    parser.add_argument("--explain", type=int, default=0, metavar="K", help="Only compare scoring with --explain K against without (on --n articles).")
     args = parser.parse_args()
     if args.language:
         language()
@@ -301,6 +316,9 @@ def main() -> None:
         data = args.data or scratch
         data.mkdir(parents=True, exist_ok=True)
         model = args.model or train_model(scratch / "mlruns")
+        if args.explain:
+            explained(model, args.n, args.explain, data, scratch)
+            return
         throughput(f"{args.n:,} demo-corpus articles", model, [str(demo_file(args.n, data))], scratch)
         if DAILY.is_dir():
             # Small (3,698 articles): chunks of 250 so that both workers have work and the steady rate means something.

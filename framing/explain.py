@@ -267,21 +267,42 @@ def evidence(
     raw = parts.model.booster.predict(X, pred_contrib=True, num_threads=parts.model.threads())
     contributions = _Contributions(raw, len(parts.classes), len(parts.names))
     out = []
+    views = _ViewRows(parts, cleaned)
     for i, text in enumerate(texts):
         columns, values, _ = contributions.row(i, classes[i])
         top = _top(columns, values, k)
         features = _row_values(X, i, [j for j, _ in top])
-        reader = _Reader(parts, text, cleaned[i], str(parts.classes[classes[i]]))
+        reader = _Reader(parts, text, cleaned[i], str(parts.classes[classes[i]]), views.row(i))
         out.append(reader.items(top, features))
     return out
+
+
+class _ViewRows:
+    """The TF-IDF rows of a batch under each stacked text model's vectorizer, computed once per
+    view for the whole batch (when a text score of that view is first explained)."""
+
+    def __init__(self, parts: _Parts, cleaned: Sequence[Any]) -> None:
+        self.scores: Any = parts.families.get("text_scores")
+        self.docs = [str(doc) for doc in cleaned]
+        self.matrices: dict[str, Any] = {}
+
+    def matrix(self, view: str) -> Any:
+        if view not in self.matrices:
+            self.matrices[view] = self.scores.vectorizers_[view].transform(self.docs).tocsr()
+        return self.matrices[view]
+
+    def row(self, i: int) -> Any:
+        return lambda view: self.matrix(view)[i]
 
 
 # -- mapping features back to text -------------------------------------------------------------
 class _Reader:
     """Cues of one article for the features asked about, located in the original text."""
 
-    def __init__(self, parts: _Parts, original: str, cleaned: str, label: str) -> None:
+    def __init__(self, parts: _Parts, original: str, cleaned: str, label: str, view_row: Any = None) -> None:
         self.parts = parts
+        # view -> this article's TF-IDF row under that text model's vectorizer (see _ViewRows)
+        self.view_row = view_row
         self.original = original
         self.cleaned = cleaned
         self.label = label
@@ -367,11 +388,16 @@ class _Reader:
         if scores is None or label is None or view not in scores.vectorizers_:
             return what, []
         vectorizer = scores.vectorizers_[view]
-        row = vectorizer.transform([str(self.cleaned)]).tocsr()
+        row = self.view_row(view) if self.view_row is not None else vectorizer.transform([str(self.cleaned)]).tocsr()
         coefficients = scores.coefficients(view, label)
         pushes = row.data * coefficients[row.indices] if coefficients is not None else np.zeros(len(row.data))
         vocabulary = _feature_names(vectorizer)
-        present = sorted(((float(push), str(vocabulary[j])) for push, j in zip(pushes, row.indices) if push > 0), reverse=True)
+        positive = np.flatnonzero(pushes > 0)
+        if len(positive) > TEXT_SCORE_NGRAMS:
+            # Every n-gram whose push ties or beats the k-th largest: the order below breaks ties.
+            kth = np.partition(pushes[positive], len(positive) - TEXT_SCORE_NGRAMS)[len(positive) - TEXT_SCORE_NGRAMS]
+            positive = positive[pushes[positive] >= kth]
+        present = sorted(((float(pushes[p]), str(vocabulary[row.indices[p]])) for p in positive), reverse=True)
         chosen = present[:TEXT_SCORE_NGRAMS]
         if not chosen:
             return f"{what}; no n-gram of this article pushes toward {label}", []

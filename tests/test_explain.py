@@ -158,6 +158,19 @@ def test_ngram_cues_match_the_analyzer_on_a_sentence(analyzer: str) -> None:
                 assert cue["text"].lower() == gram.strip(" ") if analyzer == "char_wb" else re.sub(r"\s+", " ", cue["text"].lower()) == gram
 
 
+def test_a_batch_gets_the_evidence_each_article_gets_alone(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
+    """The text-score n-grams are read from one TF-IDF matrix per batch: the same as article by article."""
+    _, _, pipeline = model
+    texts = corpus["text"].tolist()[:12]
+    batch = evidence(pipeline, texts, 4)
+    assert batch == [evidence(pipeline, [text], 4)[0] for text in texts]
+    scored = [item for items in batch for item in items if item["kind"] == "text_score"]
+    assert scored and all(item["cues"] for item in scored)
+    assert all(len({c["ngram"] for c in item["cues"]}) <= 5 for item in scored)  # TEXT_SCORE_NGRAMS
+    spans = [(text, cue) for text, items in zip(texts, batch) for item in items for cue in item["cues"] if cue["start"] is not None]
+    assert spans and all(text[cue["start"] : cue["end"]] == cue["text"] for text, cue in spans)
+
+
 def test_evidence_uses_what_the_scorer_passes(model, corpus: pd.DataFrame) -> None:  # noqa: ANN001
     _, _, pipeline = model
     texts = corpus["text"].tolist()[:6]
