@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CharTfidfVectorizer"]
+__all__ = ["CharTfidfVectorizer", "TfidfRows"]
 
 # Articles per block while counting n-grams before min_df.
 _BLOCK = 500
@@ -94,6 +94,21 @@ class CharTfidfVectorizer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X: Iterable[str], y: Any = None) -> Any:
         """Learn the n-gram vocabulary and idf of ``X``; return its TF-IDF matrix."""
+        by_word, grams = self._fit(X)
+        return self._tfidf.transform(self._counts(by_word, grams), copy=False)
+
+    def fit_rows(self, X: Iterable[str]) -> TfidfRows:
+        """Fit as :meth:`fit_transform` does; return the TF-IDF of ``X`` as :class:`TfidfRows`.
+
+        The rows are computed when asked for, from the two factors of the counts (a fraction of
+        the matrix): a caller that reads a few row subsets at a time (cross-validation folds)
+        does not hold the whole matrix meanwhile.
+        """
+        return TfidfRows(self, *self._fit(X))
+
+    def _fit(self, X: Iterable[str]) -> tuple[Any, Any]:
+        """Learn the vocabulary and idf; return the factors of the counts: articles x distinct
+        words and distinct words x kept n-grams (CSR), ``counts = by_word @ grams``."""
         docs = list(X)
         by_word, words = self._by_word(docs)  # articles x distinct words (sorted)
         cutter = CountVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), lowercase=False, dtype=np.int32)
@@ -109,9 +124,9 @@ class CharTfidfVectorizer(TransformerMixin, BaseEstimator):
         keep = self._kept(dfs, tfs, len(docs))
         self._names = cutter.get_feature_names_out()[keep]
         self.vocabulary_ = {str(gram): column for column, gram in enumerate(self._names)}
-        counts = self._counts(by_word, grams[:, keep])
-        self._tfidf = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(counts)
-        return self._tfidf.transform(counts, copy=False)
+        kept = grams[:, keep].tocsr()
+        self._tfidf = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(self._counts(by_word, kept))
+        return by_word, kept
 
     def transform(self, X: Iterable[str]) -> Any:
         """TF-IDF of ``X`` over the fitted vocabulary (n-grams of words never seen count too)."""
@@ -146,9 +161,19 @@ class CharTfidfVectorizer(TransformerMixin, BaseEstimator):
         return words.fit_transform(docs), words.get_feature_names_out()
 
     def _counts(self, by_word: Any, grams: Any) -> Any:
+        """``by_word @ grams`` in ``dtype``. Multiplied in ``dtype`` when every count is exact in
+        it (below ``2**24`` in float32): the integer product and its converted copy would
+        otherwise be held at once, each as large as the TF-IDF matrix."""
+        dtype = np.dtype(self.dtype)
+        # No count exceeds a document's word count times a word's largest n-gram count.
+        bound = int(by_word.sum(axis=1).max()) * int(grams.max()) if by_word.nnz and grams.nnz else 0
+        if dtype.kind == "f" and bound < 2 ** (np.finfo(dtype).nmant + 1):
+            counts = (by_word.astype(dtype) @ grams.astype(dtype)).tocsr()
+            counts.sort_indices()
+            return counts
         counts = (by_word @ grams).tocsr()
         counts.sort_indices()
-        return counts.astype(self.dtype)
+        return counts.astype(dtype)
 
     def _kept(self, dfs: np.ndarray, tfs: np.ndarray, n_docs: int) -> np.ndarray:
         """Columns kept, as ``CountVectorizer`` keeps them: document count at least ``min_df``, then
@@ -164,3 +189,30 @@ class CharTfidfVectorizer(TransformerMixin, BaseEstimator):
         if not mask.any():
             raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
         return np.flatnonzero(mask)
+
+
+class TfidfRows:
+    """The TF-IDF matrix of a :class:`CharTfidfVectorizer`'s training documents, held as the two
+    factors of its counts; ``rows[index]`` is exactly ``matrix[index]`` (CSR, the vectorizer's
+    dtype) and ``rows.tocsr()`` the whole matrix.
+
+    Every weighting step (sublinear tf, idf, l2 norm) acts on one row at a time, so the rows of a
+    subset come out as the same rows of the whole matrix.
+    """
+
+    def __init__(self, vectorizer: CharTfidfVectorizer, by_word: Any, grams: Any) -> None:
+        self._vectorizer, self._by_word, self._grams = vectorizer, by_word, grams
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._by_word.shape[0], self._grams.shape[1])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._weighted(self._by_word[index])
+
+    def tocsr(self) -> Any:
+        return self._weighted(self._by_word)
+
+    def _weighted(self, by_word: Any) -> Any:
+        vectorizer = self._vectorizer
+        return vectorizer._tfidf.transform(vectorizer._counts(by_word, self._grams), copy=False)

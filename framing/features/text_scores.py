@@ -158,13 +158,7 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
             ``(len(X), len(names_))``: row ``i`` holds the scores of models that never saw row ``i``.
         """
         docs = check_documents(X)
-        y = self._labels(y, len(docs))
-        matrices = self._fit_views(docs, y)
-        out = np.zeros((len(docs), len(self.names_)), dtype=np.float64)
-        for train, test in self._folds(y, groups):
-            for v, view in enumerate(self.views_):
-                out[test, v * len(self.classes_) : (v + 1) * len(self.classes_)] = self._scores(self._model().fit(matrices[view][train], y[train]), matrices[view][test])
-        return out
+        return self._fit_views(docs, self._labels(y, len(docs)), groups, out_of_fold=True)
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
         """Scores of the models fitted on all training rows: one block of class columns per view."""
@@ -254,8 +248,16 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
 
         return LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced", random_state=self.seed)
 
-    def _fit_views(self, docs: list[str], y: np.ndarray) -> dict[str, Any]:
-        """Fit the vectorizers (on all rows: they see no label) and the full models; return the matrices."""
+    def _fit_views(self, docs: list[str], y: np.ndarray, groups: Any = None, *, out_of_fold: bool = False) -> np.ndarray:
+        """Fit each view's vectorizer (on all rows: it sees no label) and full model; with
+        ``out_of_fold``, also the inner folds' models, and return their scores of the held-out rows.
+
+        One view at a time, and each view's inner folds before its full model: only one view's
+        matrix is held, and the full model is fitted after that matrix is no longer needed. The
+        character view goes first: its solver copies are the largest allocations of the fit, and
+        the word vectorizer leaves memory behind (its whole vocabulary, pruned to the kept
+        n-grams, whose strings keep the allocator's arenas from being released).
+        """
         self._check()
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
@@ -265,18 +267,43 @@ class TextScoreFeatures(TransformerMixin, BaseEstimator):
         if self.title and sum(bool(t.strip()) for t in titles) >= _MIN_FOLDS:
             sources["title"] = titles
         self.views_ = list(sources)
-        self.vectorizers_, matrices = {}, {}
-        for view, texts in sources.items():
+        self.names_ = [f"{view}{INFIX[self.classifier]}{_slug(c)}" for view in self.views_ for c in self.classes_]
+        folds = self._folds(y, groups) if out_of_fold else []
+        out = np.zeros((len(docs), len(self.names_)), dtype=np.float64)
+        width = len(self.classes_)
+        self.vectorizers_, self.models_ = {}, {}
+        for v, (view, texts) in sorted(enumerate(sources.items()), key=lambda item: item[1][0] != "char"):
             vectorizer = self._vectorizer(view)
             try:
-                matrices[view] = vectorizer.fit_transform(texts)
+                matrix = self._vectorized(vectorizer, texts)
             except ValueError:  # every n-gram below min_df (tiny corpora): relax rather than fail
                 vectorizer.set_params(min_df=1)
-                matrices[view] = vectorizer.fit_transform(texts)
+                matrix = self._vectorized(vectorizer, texts)
             self.vectorizers_[view] = vectorizer
-        self.models_ = {view: self._model().fit(matrices[view], y) for view in self.views_}
-        self.names_ = [f"{view}{INFIX[self.classifier]}{_slug(c)}" for view in self.views_ for c in self.classes_]
-        return matrices
+            for train, test in folds:
+                out[test, v * width : (v + 1) * width] = self._scores(self._model().fit(self._solver_input(matrix[train]), y[train]), matrix[test])
+            full = self._solver_input(matrix.tocsr())
+            del matrix  # the full model's input is a copy: hold one matrix, not two
+            self.models_[view] = self._model().fit(full, y)
+            del full
+        self.vectorizers_ = {view: self.vectorizers_[view] for view in self.views_}
+        self.models_ = {view: self.models_[view] for view in self.views_}
+        return out
+
+    @staticmethod
+    def _vectorized(vectorizer: Any, texts: list[str]) -> Any:
+        """The TF-IDF of ``texts``, fitting ``vectorizer``: a matrix, or (character n-grams, the
+        largest view) :class:`~framing.features.char_ngrams.TfidfRows`, which computes the rows
+        each fold asks for instead of holding the matrix."""
+        fit_rows = getattr(vectorizer, "fit_rows", None)
+        return fit_rows(texts) if fit_rows is not None else vectorizer.fit_transform(texts)
+
+    def _solver_input(self, matrix: Any) -> Any:
+        """What the solver reads. ``LinearSVC`` converts its input to float64 (liblinear then
+        copies it again into its own rows); converting here, on a matrix the caller drops,
+        holds the float32 and float64 copies one at a time. The values are the float32 ones,
+        exactly. The logistic regression reads float32 as it is."""
+        return matrix.astype(np.float64) if self.classifier == "svm" else matrix
 
     def _scores(self, model: Any, matrix: Any) -> np.ndarray:
         """Scores in the order of ``classes_``: probabilities (zero for a class the model did not

@@ -94,3 +94,34 @@ def test_equal_on_real_news() -> None:
     assert fast.get_feature_names_out().tolist() == slow.get_feature_names_out().tolist()
     assert abs(got - expected).max() == 0
     assert abs(fast.transform(test) - slow.transform(test)).max() == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_counts_multiplied_in_the_float_type_equal_the_integer_product(dtype: type) -> None:
+    from scipy.sparse import csr_matrix
+
+    fast = CharTfidfVectorizer(dtype=dtype)
+    words = csr_matrix(np.array([[3, 0, 1], [0, 0, 0], [2, 5, 0]], dtype=np.int32))
+    grams = csr_matrix(np.array([[1, 0, 2, 0], [0, 1, 1, 0], [4, 0, 0, 1]], dtype=np.int32))
+    got = fast._counts(words, grams)
+    assert got.dtype == dtype and got.has_sorted_indices
+    np.testing.assert_array_equal(got.toarray(), (words @ grams).toarray().astype(dtype))
+    # Past float32's exact integers, 2**24 + 1 + 1 summed in float32 stays 2**24: such counts are
+    # multiplied as integers, then converted (2**24 + 2 is a float32).
+    big = csr_matrix(np.array([[2**24, 1, 1]], dtype=np.int32))
+    huge = fast._counts(big, csr_matrix(np.ones((3, 1), dtype=np.int32)))
+    assert huge.toarray().tolist() == [[2**24 + 2]]
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_rows_computed_on_demand_are_exactly_the_matrix_rows(settings: dict) -> None:
+    expected = CharTfidfVectorizer(**settings).fit_transform(DOCS)
+    fast = CharTfidfVectorizer(**settings)
+    rows = fast.fit_rows(DOCS)
+    assert rows.shape == expected.shape and fast.vocabulary_ == CharTfidfVectorizer(**settings).fit(DOCS).vocabulary_
+    for index in (np.array([0, 2, 3, 5]), np.array([1]), np.arange(len(DOCS))):
+        got = rows[index]
+        assert got.dtype == expected.dtype
+        assert (got != expected[index]).nnz == 0
+        np.testing.assert_array_equal(got.indices, expected[index].indices)
+    assert (rows.tocsr() != expected).nnz == 0

@@ -155,3 +155,40 @@ def test_weights_point_toward_the_class() -> None:
     assert toward_critical["zionis"] > 0 and toward_neutral["zionis"] == -toward_critical["zionis"]
     assert toward_neutral["membantah"] > 0
     assert scores.weights("word", "supportive") == {}
+
+
+def _stacked_the_old_way(extractor: TextScoreFeatures, docs: list, y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Every view's matrix held at once, the models fitted on the float32 matrices (the solver
+    converting them): what :meth:`TextScoreFeatures.fit_transform` computed before it fitted
+    one view at a time."""
+    from framing.features.text_scores import headlines
+
+    probe = clone(extractor)
+    probe.classes_ = np.unique(y)
+    sources = dict.fromkeys(extractor.views, docs) | {"title": headlines(docs)}
+    matrices = {view: probe._vectorizer(view).fit_transform(texts) for view, texts in sources.items()}
+    out = np.zeros((len(docs), len(sources) * len(probe.classes_)))
+    width = len(probe.classes_)
+    for train, test in probe._folds(y, groups):
+        for v, matrix in enumerate(matrices.values()):
+            out[test, v * width : (v + 1) * width] = probe._scores(probe._model().fit(matrix[train], y[train]), matrix[test])
+    return out, {view: probe._model().fit(matrix, y) for view, matrix in matrices.items()}
+
+
+@pytest.mark.parametrize("classifier", sorted(CLASSIFIERS))
+def test_one_view_at_a_time_gives_exactly_the_scores_of_all_views_at_once(classifier: str) -> None:
+    from framing.clean import Article
+
+    docs, _ = _corpus(90, seed=6)
+    y = np.array(["a", "b", "c"] * 30, dtype=object)
+    docs = [Article(f"{doc} {label}{i % 4}", headline=f"judul {label} {i % 7}") for i, (doc, label) in enumerate(zip(docs, y))]
+    groups = np.repeat(np.arange(6), 15)
+    extractor = TextScoreFeatures(min_df=2, classifier=classifier, inner_folds=3)
+    expected, models = _stacked_the_old_way(extractor, docs, y, groups)
+    got = extractor.fit_transform(docs, y, groups=groups)
+    assert extractor.views_ == list(extractor.vectorizers_) == list(extractor.models_) == ["word", "char", "title"]
+    np.testing.assert_array_equal(got, expected)
+    for view, model in models.items():
+        np.testing.assert_array_equal(extractor.models_[view].coef_, model.coef_)
+        np.testing.assert_array_equal(extractor.models_[view].intercept_, model.intercept_)
+    np.testing.assert_array_equal(clone(extractor).fit(docs, y).transform(docs), extractor.transform(docs))
