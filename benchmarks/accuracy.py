@@ -1,11 +1,13 @@
 """Is framing better than the bag of words it logs beside itself? Test macro-F1 against TF-IDF + LR.
 
 For each task the data are read, cleaned once, deduplicated and split exactly as ``framing train``
-does (``framing.training.prepare``); framing's pipeline and the TF-IDF (word 1-2) + logistic
-regression baseline are fitted on the same training rows and scored on the same test rows. The
-95% interval resamples whole groups under a grouped split and articles otherwise. Calibration is
-left out (it needs the cross-validation folds and rarely moves the argmax); everything else is the
-config's own model.
+does (``framing.training.prepare``); framing's model is fitted as ``framing train`` fits it
+(``framing.training.fit_model``: cross-validation on the training side, the LightGBM/stacker blend
+weight chosen on its out-of-fold predictions, the final fit) and the TF-IDF (word 1-2) + logistic
+regression baseline on the same training rows; both are scored on the same test rows by the argmax
+of their probabilities (calibration, which rarely moves the argmax, is left out). The 95% interval
+resamples whole groups under a grouped split and articles otherwise. The notes give the LightGBM
+weight each run chose.
 
 Tasks:
 - ``demo_stance``, ``demo_outlet_style``: the demo corpus, outlets held out (configs/*.yaml).
@@ -20,10 +22,11 @@ Tasks:
 
 Variants (``--ablations``): ``default``; ``no_domain`` (lexicon, attribution, style off);
 ``no_text_scores`` (text scores off, raw word TF-IDF columns on: the previous design);
-``no_title`` (no headline text score, no lexicon hits counted in the headline).
+``no_title`` (no headline text score, no lexicon hits counted in the headline); ``no_blend``
+(LightGBM alone, ``blend.enabled=false``: the design before the blend).
 
     python benchmarks/accuracy.py                       # the table, default design
-    python benchmarks/accuracy.py --ablations           # plus the three ablations
+    python benchmarks/accuracy.py --ablations           # plus the four ablations
     python benchmarks/accuracy.py --tasks demo_stance indosum_random --set model.num_leaves=7
 """
 
@@ -80,6 +83,7 @@ VARIANTS: dict[str, list[str]] = {
     "no_domain": ["features.lexicon.enabled=false", "features.attribution.enabled=false", "features.style.enabled=false"],
     "no_text_scores": ["features.text_scores.enabled=false", "features.word.enabled=true"],
     "no_title": ["features.text_scores.title=false", "features.lexicon.title=false"],
+    "no_blend": ["blend.enabled=false"],
 }
 
 
@@ -115,28 +119,31 @@ def _prepared(name: str, extra: list[str]) -> list[tuple[Any, Any, str]]:
 
 
 def _score(config: Any, data: Any) -> dict[str, Any]:
-    from framing.evaluate import bootstrap_interval, classification_metrics
-    from framing.model import FramingModel
-    from framing.pipeline import build_pipeline, fit_pipeline, stack_groups
+    """Framing as ``framing train`` fits it (cross-validation, the blend chosen out of fold, the
+    final fit) on the training side, scored by the argmax of its probabilities on the test side."""
+    from framing.evaluate import bootstrap_interval, classification_metrics, cv_splits
+    from framing.pipeline import stack_groups
+    from framing.training import _texts, fit_model
 
     split, records, y = data.split, data.records, data.y
     train_records = records.iloc[split.train].reset_index(drop=True)
-    texts_train, texts_test = records["text"].iloc[split.train].tolist(), records["text"].iloc[split.test].tolist()
+    texts_train, texts_test = _texts(records, split.train), _texts(records, split.test)
     cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
     classes = data.classes
     groups = records[config.split.group_column].astype(str).to_numpy()[split.test] if config.split.kind == "group" else None
 
     started = time.perf_counter()
-    pipeline = build_pipeline(config)
-    fit_pipeline(pipeline, texts_train, y[split.train], groups=stack_groups(train_records, config.split, config.features.text_scores.inner_folds), cleaned=cleaned_train)
-    model = FramingModel(pipeline)
-    proba = model.predict_proba(texts_test, cleaned=cleaned_test)
+    folds = cv_splits(train_records, y[split.train], config.split, config.seed)
+    stack = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
+    fitted = fit_model(config, texts_train, y[split.train], classes, folds, groups=stack, cleaned=cleaned_train, report=lambda line: None)
+    model = fitted.model
+    proba = model.uncalibrated_proba_of(model.features(texts_test, cleaned=cleaned_test))
     predicted = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
     seconds = time.perf_counter() - started
     f1 = classification_metrics(y[split.test], predicted, classes)["macro_f1"]
     low, high = bootstrap_interval(y[split.test], predicted, classes, groups=groups, n_boot=500, seed=config.seed)
     inner = model.families().get("text_scores")
-    return {"f1": f1, "low": low, "high": high, "seconds": seconds, "inner": getattr(inner, "inner_split_", "-")}
+    return {"f1": f1, "low": low, "high": high, "seconds": seconds, "inner": getattr(inner, "inner_split_", "-"), "weight": fitted.blend.weight}
 
 
 def _baseline(config: Any, data: Any) -> float:
@@ -155,7 +162,7 @@ def _baseline(config: Any, data: Any) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=list(TASKS))
-    parser.add_argument("--ablations", action="store_true", help="also run no_domain, no_text_scores and no_title")
+    parser.add_argument("--ablations", action="store_true", help="also run no_domain, no_text_scores, no_title and no_blend")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), help="run exactly these variants")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="a config override for every task (KEY=VALUE)")
     args = parser.parse_args(argv)
@@ -188,11 +195,12 @@ def main(argv: list[str] | None = None) -> int:
             if len(results) > 1:
                 ahead = sum(r["f1"] > b for r, b in zip(results, baselines))
                 interval = f"{f1:.3f} [{min(r['f1'] for r in results):.3f}-{max(r['f1'] for r in results):.3f}]"
-                extra = f"framing ahead on {ahead} of {len(results)}; baseline [{min(baselines):.3f}-{max(baselines):.3f}]; {note}"
+                weights = ", ".join(f"{r['weight']:g}" for r in results)
+                extra = f"framing ahead on {ahead} of {len(results)}; baseline [{min(baselines):.3f}-{max(baselines):.3f}]; LightGBM weights {weights}; {note}"
             else:
                 result = results[0]
                 interval = f"{f1:.3f} " + (f"({result['low']:.3f}-{result['high']:.3f})" if result["low"] == result["low"] else "(one test group)")
-                extra = f"inner {result['inner']}; {note}"
+                extra = f"LightGBM weight {result['weight']:g}; inner {result['inner']}; {note}"
             print(f"{name:<22} {variant:<15} {interval:<26} {baseline:>9.3f} {f1 - baseline:>+7.3f} {seconds:>8.1f}  {extra}", flush=True)
     return 0
 

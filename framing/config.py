@@ -297,6 +297,31 @@ class DedupConfig(_Section):
     num_perm: int = Field(default=128, ge=8)
 
 
+def _default_weights() -> list[float]:
+    return [k / 10 for k in range(11)]
+
+
+class BlendConfig(_Section):
+    """LightGBM blended with a linear stacker over the text-score columns.
+
+    ``p = w * LightGBM + (1 - w) * stacker``, where the stacker is a logistic regression (``C``,
+    balanced classes) on the ``text_scores`` columns LightGBM is trained on, and ``w`` is the one
+    of ``weights`` with the best out-of-fold macro-F1 over the cross-validation folds (ties: lower
+    log-loss, then the larger ``w``). Without folds, or without text scores, ``w`` is 1: LightGBM alone.
+    """
+
+    enabled: bool = True
+    weights: list[float] = Field(default_factory=_default_weights, min_length=1)
+    C: float = Field(default=1.0, gt=0)
+
+    @field_validator("weights")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        if any(not 0 <= w <= 1 for w in value):
+            raise ValueError(f"every weight must be in [0, 1], got {value}")
+        return value
+
+
 class CalibrationConfig(_Section):
     """Probability calibration fitted on out-of-fold predictions only (needs ``split.cv_folds``).
 
@@ -407,7 +432,7 @@ class PrunerConfig(_Section):
 
 # Sections a search space may reach: what the pipeline is made of, not what it is trained and
 # judged on (data, split, dedup and evaluation stay fixed, or trials would not be comparable).
-TUNABLE_SECTIONS = ("clean", "features", "model", "calibration")
+TUNABLE_SECTIONS = ("clean", "features", "model", "blend", "calibration")
 
 
 class TuneConfig(_Section):
@@ -459,6 +484,7 @@ class Config(_Section):
     model: ModelConfig = Field(default_factory=ModelConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    blend: BlendConfig = Field(default_factory=BlendConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)

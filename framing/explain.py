@@ -160,6 +160,19 @@ class _Contributions:
         return columns, values, bias
 
 
+def _blended(columns: Any, values: Any, blend: Any, X: Any, i: int, c: int, n_features: int) -> tuple[Any, Any]:
+    """Contributions of a blended model: ``weight`` x LightGBM's TreeSHAP plus ``1 - weight`` x
+    the stacker's linear contribution (``coef * (value - training mean)``), both on the log-odds
+    of class ``c``."""
+    import numpy as np
+
+    full = np.zeros(n_features)
+    full[columns] = blend.weight * values
+    full[blend.columns] += (1 - blend.weight) * blend.linear_contributions(X, i, c)
+    present = np.flatnonzero(full)
+    return present, full[present]
+
+
 def _top(columns: Any, values: Any, k: int) -> list[tuple[int, float]]:
     """The ``k`` largest positive contributions, largest first (ties: lower column first)."""
     import numpy as np
@@ -213,9 +226,11 @@ def evidence(
     -------
     list of list of dict
         Per text, up to ``k`` dicts, largest contribution first: ``feature`` (column name),
-        ``kind`` (``ngram``, ``lexicon``, ``attribution`` or ``style``), ``contribution`` (the
-        feature's TreeSHAP value on the predicted class's raw score, exactly as LightGBM's
-        ``pred_contrib`` gives it), ``value`` (the feature's value), ``description`` and ``cues``
+        ``kind`` (``ngram``, ``text_score``, ``lexicon``, ``attribution`` or ``style``),
+        ``contribution`` (the feature's TreeSHAP value on the predicted class's raw score, exactly
+        as LightGBM's ``pred_contrib`` gives it; for a blended model (:class:`framing.model.Blend`),
+        ``weight`` x that plus ``1 - weight`` x the stacker's ``coef * (value - training mean)``
+        on the class's log-odds), ``value`` (the feature's value), ``description`` and ``cues``
         (dicts with ``text``, ``start``, ``end`` and, per kind, ``term``/``category`` or
         ``source``/``name``/``group``/``cue``/``cue_start``/``cue_end``/``direct``/``anonymous``).
         ``start``/``end`` index the original text, or are ``None`` when the cue exists only in
@@ -268,8 +283,11 @@ def evidence(
     contributions = _Contributions(raw, len(parts.classes), len(parts.names))
     out = []
     views = _ViewRows(parts, cleaned)
+    blend = parts.model.blend
     for i, text in enumerate(texts):
         columns, values, _ = contributions.row(i, classes[i])
+        if blend is not None:
+            columns, values = _blended(columns, values, blend, X, i, classes[i], len(parts.names))
         top = _top(columns, values, k)
         features = _row_values(X, i, [j for j, _ in top])
         reader = _Reader(parts, text, cleaned[i], str(parts.classes[classes[i]]), views.row(i))

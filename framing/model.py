@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,14 +28,55 @@ if TYPE_CHECKING:
 
     from framing.calibration import Calibrator
 
-__all__ = ["FramingModel"]
+__all__ = ["Blend", "FramingModel"]
 
 # LightGBM's names for its thread count; any of them in a model's params would override n_jobs.
 _THREAD_PARAMS = ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads")
 
 
+@dataclass
+class Blend:
+    """LightGBM blended with a linear stacker: ``p = weight * LightGBM + (1 - weight) * stacker``.
+
+    Attributes
+    ----------
+    stacker
+        A fitted ``LogisticRegression`` over the ``columns`` of the feature matrix (the text
+        scores), trained on the same rows and labels as LightGBM (so its ``classes_`` are LightGBM's).
+    columns
+        Indices of the stacker's input columns in the feature matrix.
+    weight
+        LightGBM's share, in [0, 1), chosen on out-of-fold predictions.
+    means
+        Mean of each of those columns over the training rows (explanations: the stacker's
+        contribution of a column is ``coef * (value - mean)``).
+    """
+
+    stacker: Any
+    columns: list[int]
+    weight: float
+    means: np.ndarray
+
+    def proba(self, X: Any) -> np.ndarray:
+        """The stacker's class probabilities for a feature matrix."""
+        return np.asarray(self.stacker.predict_proba(_dense_columns(X, self.columns)), dtype=float)
+
+    def linear_contributions(self, X: Any, i: int, c: int) -> np.ndarray:
+        """The stacker's contribution of each of its columns to row ``i``'s log-odds of class ``c``."""
+        coef = np.asarray(self.stacker.coef_, dtype=float)
+        # A binary logistic regression scores the second class; the first class's log-odds are its negation.
+        row = coef[0] * (1.0 if c == 1 else -1.0) if coef.shape[0] == 1 else coef[c]
+        return row * (_dense_columns(X[i : i + 1], self.columns)[0] - self.means)
+
+
+def _dense_columns(X: Any, columns: list[int]) -> np.ndarray:
+    picked = X[:, columns]
+    return np.asarray(picked.toarray() if hasattr(picked, "toarray") else picked, dtype=float)
+
+
 class FramingModel:
-    """A fitted framing model: cleaning, features, LightGBM and its calibration.
+    """A fitted framing model: cleaning, features, LightGBM (blended with a text-score stacker when
+    the run chose so) and its calibration.
 
     Parameters
     ----------
@@ -44,9 +86,13 @@ class FramingModel:
     calibrator
         A fitted :class:`framing.calibration.Calibrator` whose classes are ``pipeline.classes_``,
         or ``None`` (probabilities as LightGBM gives them).
+    blend
+        A :class:`Blend` of LightGBM with a linear stacker, or ``None`` (LightGBM alone).
     """
 
-    def __init__(self, pipeline: Any, calibrator: Calibrator | None = None) -> None:
+    blend: Blend | None = None  # models pickled before blends existed have none
+
+    def __init__(self, pipeline: Any, calibrator: Calibrator | None = None, blend: Blend | None = None) -> None:
         try:
             steps = pipeline.named_steps
             steps["features"], steps["model"]
@@ -54,6 +100,7 @@ class FramingModel:
             raise FramingError(f"Got a {type(pipeline).__name__}, expected a framing pipeline (steps clean, features, model): {exc}.") from None
         self.pipeline = pipeline
         self.calibrator = calibrator
+        self.blend = blend
 
     @classmethod
     def of(cls, fitted: Any) -> FramingModel:
@@ -79,7 +126,7 @@ class FramingModel:
 
         own = [str(c) for c in self.classes_]
         columns = [list(classes).index(c) for c in own]
-        return FramingModel(self.pipeline, Calibrator(own, method).fit(np.asarray(oof)[:, columns], y))
+        return FramingModel(self.pipeline, Calibrator(own, method).fit(np.asarray(oof)[:, columns], y), self.blend)
 
     # -- the parts -------------------------------------------------------------------------------
     @property
@@ -148,8 +195,12 @@ class FramingModel:
         return self.pipeline.named_steps["features"].transform(list(cleaned) if cleaned is not None else self.clean(texts))
 
     def uncalibrated_proba_of(self, X: Any) -> np.ndarray:
-        """LightGBM's class probabilities for a feature matrix (columns in ``classes_`` order)."""
-        return np.asarray(self.estimator.predict_proba(X), dtype=float)
+        """Class probabilities for a feature matrix before calibration (columns in ``classes_``
+        order): LightGBM's, or its blend with the stacker's."""
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=float)
+        if self.blend is None:
+            return proba
+        return self.blend.weight * proba + (1 - self.blend.weight) * self.blend.proba(X)
 
     def calibrate(self, proba: np.ndarray) -> np.ndarray:
         """Probabilities through the calibrator (unchanged when the model has none)."""
@@ -221,4 +272,5 @@ class FramingModel:
     def __repr__(self) -> str:
         families = ", ".join(self.families())
         calibration = self.calibrator.method if self.calibrator is not None else "none"
-        return f"FramingModel(classes={[str(c) for c in self.classes_]}, families=[{families}], calibration={calibration})"
+        weight = self.blend.weight if self.blend is not None else 1.0
+        return f"FramingModel(classes={[str(c) for c in self.classes_]}, families=[{families}], lightgbm_weight={weight:g}, calibration={calibration})"

@@ -23,9 +23,26 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from framing.model import FramingModel
+    from framing.model import Blend, FramingModel
 
-__all__ = ["Prepared", "TrainResult", "Trained", "TrainingReport", "code_version", "cross_validate", "prepare", "split_manifest", "train", "train_and_log"]
+__all__ = [
+    "BlendChoice",
+    "CrossValidation",
+    "Fitted",
+    "Prepared",
+    "TrainResult",
+    "Trained",
+    "TrainingReport",
+    "choose_blend",
+    "code_version",
+    "cross_validate",
+    "fit_blend",
+    "fit_model",
+    "prepare",
+    "split_manifest",
+    "train",
+    "train_and_log",
+]
 
 
 @dataclass
@@ -313,8 +330,7 @@ def train(
         majority_baseline,
         report as evaluation_report,
     )
-    from framing.model import FramingModel
-    from framing.pipeline import build_pipeline, fit_pipeline, stack_groups
+    from framing.pipeline import stack_groups
     from framing.plots import top_features_figure
 
     started = time.perf_counter()
@@ -359,29 +375,28 @@ def train(
     folds = cv_splits(train_records, y_train, config.split, config.seed)
 
     def fold_done(number: int, score: float) -> None:
-        step_metrics.append(("cv_macro_f1", score, number))
-        report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
+        report(f"cv fold {number}/{len(folds)}: LightGBM macro-F1 {score:.3f}")
 
     cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
     groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
-    cv_scores, oof = cross_validate(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done)
+    fitted = fit_model(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done, report=report)
+    model, X_train, cv_scores = fitted.model, fitted.X_train, fitted.blend.scores
+    step_metrics += [("cv_macro_f1", score, number) for number, score in enumerate(cv_scores, start=1)]
     artifacts["data/split_manifest.json"] = split_manifest(config, train_records, test_records, folds)
+    if fitted.blend.table:
+        import pandas as pd
 
-    pipeline = build_pipeline(config)
-    X_train = fit_pipeline(pipeline, _texts(train_records), y_train, groups=groups, cleaned=cleaned_train)
-    model = FramingModel(pipeline)
+        artifacts["tables/blend_weights.csv"] = pd.DataFrame(fitted.blend.table).to_csv(index=False)
+    metrics["blend_lightgbm_weight"] = fitted.blend.weight
+
     X_test = model.features(_texts(test_records), cleaned=cleaned_test)
     own = [classes.index(str(c)) for c in model.classes_]
     proba_test = _aligned(model, model.uncalibrated_proba_of(X_test), classes)
     proba_before = None
-    if config.calibration.method != "none":
-        seen = ~np.isnan(oof).any(axis=1)
-        # The calibrator acts on the model's own columns (its sorted classes_).
-        model = model.calibrated(oof[seen], y_train[seen], classes, config.calibration.method)
+    if model.calibrator is not None:
         # On the probabilities already computed: no second pass over the test articles.
         proba_before, proba_test = proba_test, proba_test.copy()
         proba_test[:, own] = model.calibrate(proba_before[:, own])
-        report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
 
     # Per-outlet breakdown; the interval resamples the groups the split held out.
     test_outlets = test_records["outlet"].fillna("(unknown)").astype(str).to_numpy() if has_outlet else None
@@ -457,6 +472,55 @@ def train(
         cv_scores=cv_scores,
     )
     return Trained(model, run)
+
+
+@dataclass
+class Fitted:
+    """A config's model fitted on a training side: the model, the matrix LightGBM was trained on
+    (out-of-fold text scores), the cross-validation and the blend chosen from it."""
+
+    model: FramingModel
+    X_train: Any
+    cv: CrossValidation
+    blend: BlendChoice
+
+
+def fit_model(
+    config: Config,
+    texts: list[Any],
+    y: np.ndarray,
+    classes: list[str],
+    folds: list[Any],
+    *,
+    groups: np.ndarray | None = None,
+    cleaned: list[Any] | None = None,
+    on_fold: Callable[[int, float], None] | None = None,
+    report: Callable[[str], None] = _say,
+) -> Fitted:
+    """Cross-validate, choose the blend on the out-of-fold predictions, fit on all of ``texts``,
+    and calibrate on the (blended) out-of-fold probabilities: the model a run evaluates and logs.
+
+    The rows given are the training side only; nothing here reads the test split.
+    """
+    from framing.model import FramingModel
+    from framing.pipeline import build_pipeline, fit_pipeline
+
+    cv = cross_validate(config, texts, y, classes, folds, groups=groups, cleaned=cleaned, on_fold=on_fold)
+    choice = choose_blend(config, cv, y, classes)
+    if choice.table:
+        alone = next(row["macro_f1"] for row in choice.table if row["weight"] == max(r["weight"] for r in choice.table))
+        chosen = next(row["macro_f1"] for row in choice.table if row["weight"] == choice.weight)
+        report(f"blend: LightGBM weight {choice.weight:g} chosen on out-of-fold macro-F1 {chosen:.3f} (weight {max(config.blend.weights):g}: {alone:.3f})")
+    pipeline = build_pipeline(config)
+    X_train = fit_pipeline(pipeline, texts, y, groups=groups, cleaned=cleaned)
+    model = FramingModel(pipeline)
+    if choice.weight < 1:
+        model = FramingModel(pipeline, blend=fit_blend(config, model, X_train, y, choice.weight))
+    if config.calibration.method != "none":
+        seen = ~np.isnan(choice.oof).any(axis=1)
+        model = model.calibrated(choice.oof[seen], y[seen], classes, config.calibration.method)
+        report(f"calibration ({config.calibration.method}) fitted on {int(seen.sum())} out-of-fold predictions")
+    return Fitted(model, X_train, cv, choice)
 
 
 def _probes(
@@ -551,6 +615,22 @@ def split_manifest(config: Config, train_records: pd.DataFrame, test_records: pd
     }
 
 
+@dataclass
+class CrossValidation:
+    """Out-of-fold predictions of a config's model over the cross-validation folds.
+
+    ``oof`` holds LightGBM's probabilities and ``oof_stacker`` the text-score stacker's (``None``
+    when the config blends nothing: ``blend.enabled`` off, or no text scores), both with columns
+    in the order of ``classes`` and NaN rows for records no fold validated. ``scores`` is
+    LightGBM's macro-F1 per fold; :func:`choose_blend` gives the blend's.
+    """
+
+    scores: list[float]
+    oof: np.ndarray
+    oof_stacker: np.ndarray | None
+    folds: list[Any]
+
+
 def cross_validate(
     config: Config,
     texts: list[str],
@@ -561,8 +641,9 @@ def cross_validate(
     groups: np.ndarray | None = None,
     cleaned: list[Any] | None = None,
     on_fold: Callable[[int, float], None] | None = None,
-) -> tuple[list[float], np.ndarray]:
-    """Fit the config's pipeline on each fold's training rows and score its validation rows.
+) -> CrossValidation:
+    """Fit the config's pipeline (and its text-score stacker) on each fold's training rows and
+    predict its validation rows.
 
     Parameters
     ----------
@@ -576,14 +657,8 @@ def cross_validate(
     cleaned
         ``texts`` through the config's cleaner, so that no fold cleans them again.
     on_fold
-        Called with ``(fold number from 1, macro-F1)`` after each fold; it may raise to stop
-        (a tuning trial being pruned).
-
-    Returns
-    -------
-    tuple of (list of float, numpy.ndarray)
-        Macro-F1 per fold, and the out-of-fold probabilities (columns in the order of
-        ``classes``; NaN rows for records no fold validated).
+        Called with ``(fold number from 1, LightGBM's macro-F1)`` after each fold; it may raise to
+        stop (a tuning trial being pruned).
     """
     from framing.evaluate import classification_metrics
     from framing.model import FramingModel
@@ -591,9 +666,10 @@ def cross_validate(
 
     scores: list[float] = []
     oof = np.full((len(texts), len(classes)), np.nan)
+    oof_stacker = np.full((len(texts), len(classes)), np.nan) if config.blend.enabled else None
     for number, fold in enumerate(folds, start=1):
         pipeline = build_pipeline(config)
-        fit_pipeline(
+        X_fit = fit_pipeline(
             pipeline,
             [texts[i] for i in fold.train],
             y[fold.train],
@@ -604,11 +680,72 @@ def cross_validate(
         X = model.features([texts[i] for i in fold.test], cleaned=[cleaned[i] for i in fold.test] if cleaned is not None else None)
         proba = _aligned(model, model.uncalibrated_proba_of(X), classes)
         oof[fold.test] = proba
+        if oof_stacker is not None:
+            stacker = fit_blend(config, model, X_fit, y[fold.train], weight=0.0)
+            if stacker is None:
+                oof_stacker = None  # no text-score columns: nothing to blend with
+            else:
+                oof_stacker[fold.test] = _aligned(model, stacker.proba(X), classes)
         score = classification_metrics(y[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
         scores.append(score)
         if on_fold is not None:
             on_fold(number, score)
-    return scores, oof
+    return CrossValidation(scores, oof, oof_stacker, folds)
+
+
+@dataclass
+class BlendChoice:
+    """LightGBM's weight in the blend, chosen on out-of-fold predictions, and what it gives.
+
+    ``table`` has one row per candidate weight: ``weight``, out-of-fold ``macro_f1`` and ``log_loss``.
+    ``oof`` is the blended out-of-fold probabilities and ``scores`` their macro-F1 per fold.
+    """
+
+    weight: float
+    oof: np.ndarray
+    scores: list[float]
+    table: list[dict[str, float]]
+
+
+def choose_blend(config: Config, cv: CrossValidation, y: np.ndarray, classes: list[str]) -> BlendChoice:
+    """The weight of ``blend.weights`` with the best pooled out-of-fold macro-F1 (ties: lower
+    log-loss, then larger weight); 1 (LightGBM alone) when there is nothing to blend."""
+    from framing.evaluate import classification_metrics
+
+    names = np.asarray(classes, dtype=object)
+    seen = ~np.isnan(cv.oof).any(axis=1)
+    if cv.oof_stacker is None or not seen.any():
+        return BlendChoice(1.0, cv.oof, list(cv.scores), [])
+    truth = np.array([classes.index(str(label)) for label in y[seen]])
+    table, best = [], None
+    for weight in config.blend.weights:
+        proba = weight * cv.oof[seen] + (1 - weight) * cv.oof_stacker[seen]
+        f1 = classification_metrics(y[seen], names[proba.argmax(axis=1)], classes)["macro_f1"]
+        loss = float(-np.log(np.clip(proba[np.arange(len(truth)), truth], 1e-6, 1)).mean())
+        table.append({"weight": float(weight), "macro_f1": float(f1), "log_loss": loss})
+        key = (round(f1, 9), -round(loss, 9), weight)  # rounded: equal blends differ in the last bits
+        best = key if best is None or key > best else best
+    assert best is not None  # blend.weights is never empty
+    weight = float(best[2])
+    oof = weight * cv.oof + (1 - weight) * cv.oof_stacker
+    scores = [classification_metrics(y[f.test], names[oof[f.test].argmax(axis=1)], classes)["macro_f1"] for f in cv.folds]
+    return BlendChoice(weight, oof, scores, table)
+
+
+def fit_blend(config: Config, model: FramingModel, X: Any, y: np.ndarray, weight: float) -> Blend | None:
+    """The text-score stacker of ``model`` fitted on ``X`` (the matrix LightGBM was trained on, whose
+    text scores are out of fold) as a :class:`framing.model.Blend` with ``weight``; ``None`` when
+    the model has no text-score columns."""
+    from sklearn.linear_model import LogisticRegression
+
+    from framing.model import Blend, _dense_columns
+
+    columns = [j for j, name in enumerate(model.feature_names_out()) if name.startswith("text_scores__")]
+    if not columns:
+        return None
+    values = _dense_columns(X, columns)
+    stacker = LogisticRegression(C=config.blend.C, class_weight="balanced", max_iter=2000, random_state=config.seed).fit(values, y)
+    return Blend(stacker, columns, weight, values.mean(axis=0))
 
 
 def _aligned(model: FramingModel, proba: np.ndarray, classes: list[str]) -> np.ndarray:

@@ -369,7 +369,7 @@ class _Objective:
         import optuna
 
         from framing import track
-        from framing.training import cross_validate
+        from framing.training import choose_blend, cross_validate
 
         task, config = self.task, self.task.config
         assert config.tune is not None  # tune() checks it
@@ -416,8 +416,11 @@ class _Objective:
 
                 groups = stack_groups(task.keys, trial_config.split, trial_config.features.text_scores.inner_folds) if task.keys is not None else None
                 cleaned = task.cleaned if trial_config.clean.model_dump() == task.cleaned_with else None
-                _, oof = cross_validate(trial_config, task.texts, task.y, task.classes, task.folds, groups=groups, cleaned=cleaned, on_fold=fold_done)
-                value = _objective_value(trial_config, scores, oof, task)
+                cv = cross_validate(trial_config, task.texts, task.y, task.classes, task.folds, groups=groups, cleaned=cleaned, on_fold=fold_done)
+                # Scored as the run would use it: blended as the out-of-fold predictions choose.
+                blend = choose_blend(trial_config, cv, task.y, task.classes)
+                track.log_metrics({"cv_blend_lightgbm_weight": blend.weight, "cv_blend_macro_f1_mean": float(np.mean(blend.scores))})
+                value = _objective_value(trial_config, blend.scores, blend.oof, task)
             except optuna.TrialPruned as exc:
                 pruned = exc
                 track.set_tag("framing.trial_state", "PRUNED")

@@ -194,7 +194,7 @@ SPACE_ERRORS = [
     ),
     (
         "{split.test_size: {float: [0.1, 0.3]}}",
-        "  tune.space: Value error, 'split.test_size': expected a dotted key in one of the sections clean, features, model, calibration (e.g. model.learning_rate) (got {'split.test_size': {'float': [0.1, 0.3]}})",
+        "  tune.space: Value error, 'split.test_size': expected a dotted key in one of the sections clean, features, model, blend, calibration (e.g. model.learning_rate) (got {'split.test_size': {'float': [0.1, 0.3]}})",
     ),
     (
         "{model.learning_rate: {float: [0.1, 0.01]}}",

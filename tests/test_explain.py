@@ -69,7 +69,8 @@ def model(corpus: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory):  # no
         patch.setenv("MLFLOW_TRACKING_URI", store)
         config = load_config(
             ROOT / "configs" / "stance.yaml",
-            SMALL_MODEL + [f"data.paths={data}", "tracking.model_name=test-explain", "calibration.method=sigmoid", "evaluation.bootstrap=0"],
+            # LightGBM alone: these tests check evidence against pred_contrib (tests/test_blend.py: a blend's)
+            SMALL_MODEL + [f"data.paths={data}", "tracking.model_name=test-explain", "calibration.method=sigmoid", "evaluation.bootstrap=0", "blend.enabled=false"],
         )
         result = train_and_log(config, config_path=ROOT / "configs" / "stance.yaml", report=lambda line: None)
         pipeline = load_framing(result.model_uri).model

@@ -103,6 +103,13 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
         "plots/top_features.png",
     } <= artifacts
 
+    # The blend weight: the best of the table of out-of-fold scores (ties: lower log-loss, then larger weight).
+    table = pd.read_csv(client.download_artifacts(result.run_id, "tables/blend_weights.csv"))
+    assert table["weight"].tolist() == [k / 10 for k in range(11)]
+    best = max(table.itertuples(), key=lambda r: (round(r.macro_f1, 9), -round(r.log_loss, 9), r.weight))
+    assert run.data.metrics["blend_lightgbm_weight"] == best.weight
+    assert f"blend: LightGBM weight {best.weight:g} chosen on out-of-fold macro-F1 {best.macro_f1:.3f} (weight 1: {table['macro_f1'].iloc[-1]:.3f})" in lines
+
     local = Path(client.download_artifacts(result.run_id, "data"))
     rejects = [json.loads(line) for line in (local / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["location"], r["reason"].split(":")[0]) for r in rejects] == [("line 4", "empty text"), ("line 8", "broken JSON")]
