@@ -101,6 +101,8 @@ class Calibrator(BaseEstimator):
         """
         check_is_fitted(self, "calibrators_")
         proba = np.asarray(proba, dtype=float)
+        if proba.ndim != 2 or proba.shape[1] != len(self.calibrators_):
+            raise FramingError(f"Got probabilities of shape {proba.shape}, expected {len(self.calibrators_)} columns (one per class {list(self.classes)}).")
         columns = []
         for k, calibrator in enumerate(self.calibrators_):
             if self.method == "isotonic":

@@ -84,6 +84,7 @@ def train(config: ConfigOption, set_: SetOption = None) -> None:
         "baseline_majority_test_macro_f1",
         "test_macro_f1_margin_over_baseline",
         "cv_macro_f1_mean",
+        "blend_lightgbm_weight",
         "leakage_outlet_macro_f1",
         "leakage_outlet_chance",
         "leakage_masking_effect",

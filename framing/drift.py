@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
     from framing.model import FramingModel
 
-__all__ = ["DriftMonitor", "FeatureDrift", "psi", "reference_profile"]
+__all__ = ["DriftMonitor", "FeatureDrift", "dense_columns", "psi", "reference_profile"]
 
 PROFILE_VERSION = 1
 _FLOOR = 1e-4
 
 
-def _columns(X: Any, columns: list[int]) -> np.ndarray:
+def dense_columns(X: Any, columns: list[int]) -> np.ndarray:
     """Dense ``(rows, len(columns))`` float array of the chosen columns of a sparse or dense matrix."""
     import numpy as np
     import scipy.sparse as sp
@@ -60,7 +60,8 @@ def reference_profile(
     texts
         The training texts.
     top
-        Number of features, most important first (features with zero gain are never chosen).
+        Number of features, most important first (features with zero gain are never chosen);
+        a blended model's text-score columns (the stacker's inputs) come first.
     bins
         Quantile bins over each feature's non-zero values (ties merge bins), plus one for zeros.
     max_texts
@@ -91,7 +92,12 @@ def reference_profile(
         raise ValueError(f"Got top={top!r}, expected at least 1.")
     gains = model.gains()
     names = model.feature_names_out()
-    order = [int(j) for j in np.argsort(-gains, kind="stable") if gains[j] > 0][:top]
+    order = [int(j) for j in np.argsort(-gains, kind="stable") if gains[j] > 0]
+    if model.blend is not None and model.blend.weight < 1:
+        # The stacker's inputs carry the blend's other share, whatever their gain in LightGBM.
+        first = list(model.blend.columns)
+        order = first + [j for j in order if j not in set(first)]
+    order = order[:top]
     texts = list(texts)
     if len(texts) > max_texts:
         keep = np.sort(np.random.default_rng(seed).choice(len(texts), size=max_texts, replace=False))
@@ -99,7 +105,7 @@ def reference_profile(
         matrix = matrix[keep] if matrix is not None else None
     if matrix is None:
         matrix = model.features(texts) if order else None
-    values = _columns(matrix, order) if order else np.zeros((len(texts), 0))
+    values = dense_columns(matrix, order) if order else np.zeros((len(texts), 0))
     quantiles = np.linspace(0, 1, bins + 1)[1:-1]
     features = []
     for k, column in enumerate(order):
@@ -178,7 +184,7 @@ class DriftMonitor:
         out = np.zeros((len(self.features), self._width), dtype=np.int64)
         if not self.columns or X.shape[0] == 0:
             return out
-        values = _columns(X, self.columns)
+        values = dense_columns(X, self.columns)
         for k, cuts in enumerate(self._cuts):
             counts = np.bincount(_bin(values[:, k], cuts), minlength=len(cuts) + 2)
             out[k, : len(counts)] = counts

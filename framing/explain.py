@@ -2,7 +2,10 @@
 
 :func:`evidence` takes LightGBM's own per-feature contributions (``pred_contrib``: exact TreeSHAP
 values on the raw score, one sparse matrix per class) and keeps, per article, the ``k`` features
-that pushed the predicted class most. Each is mapped back to what a person can read:
+that pushed the predicted class most. For a model that blends LightGBM with the text-score
+stacker (:class:`framing.model.Blend`), a feature's contribution is LightGBM's weight times its
+TreeSHAP value plus the stacker's share times its linear term: an attribution, not an exact split,
+as the blend mixes probabilities while each part's terms are on its own log-odds. Each is mapped back to what a person can read:
 
 - a word or character n-gram -> its occurrences in the text;
 - a lexicon category or term -> the lexicon hits (term, category, span);
@@ -162,15 +165,17 @@ class _Contributions:
 
 def _blended(columns: Any, values: Any, blend: Any, X: Any, i: int, c: int, n_features: int) -> tuple[Any, Any]:
     """Contributions of a blended model: ``weight`` x LightGBM's TreeSHAP plus ``1 - weight`` x
-    the stacker's linear contribution (``coef * (value - training mean)``), both on the log-odds
-    of class ``c``."""
+    the stacker's linear term (``coef * (value - training mean)``), each on its own log-odds of
+    class ``c`` (an attribution: the blend itself mixes probabilities)."""
     import numpy as np
 
-    full = np.zeros(n_features)
-    full[columns] = blend.weight * values
-    full[blend.columns] += (1 - blend.weight) * blend.linear_contributions(X, i, c)
-    present = np.flatnonzero(full)
-    return present, full[present]
+    stacker = np.asarray(blend.columns)
+    union = np.union1d(np.asarray(columns, dtype=int), stacker)
+    out = np.zeros(len(union))
+    out[np.searchsorted(union, columns)] = blend.weight * np.asarray(values, dtype=float)
+    out[np.searchsorted(union, stacker)] += (1 - blend.weight) * blend.linear_contributions(X, i, c)
+    present = out != 0
+    return union[present], out[present]
 
 
 def _top(columns: Any, values: Any, k: int) -> list[tuple[int, float]]:
@@ -229,8 +234,8 @@ def evidence(
         ``kind`` (``ngram``, ``text_score``, ``lexicon``, ``attribution`` or ``style``),
         ``contribution`` (the feature's TreeSHAP value on the predicted class's raw score, exactly
         as LightGBM's ``pred_contrib`` gives it; for a blended model (:class:`framing.model.Blend`),
-        ``weight`` x that plus ``1 - weight`` x the stacker's ``coef * (value - training mean)``
-        on the class's log-odds), ``value`` (the feature's value), ``description`` and ``cues``
+        ``weight`` x that plus ``1 - weight`` x the stacker's ``coef * (value - training mean)``,
+        an attribution rather than an exact split), ``value`` (the feature's value), ``description`` and ``cues``
         (dicts with ``text``, ``start``, ``end`` and, per kind, ``term``/``category`` or
         ``source``/``name``/``group``/``cue``/``cue_start``/``cue_end``/``direct``/``anonymous``).
         ``start``/``end`` index the original text, or are ``None`` when the cue exists only in
@@ -866,7 +871,7 @@ mark.evidence { font-weight: 700; }
 <div><span class="label">$label</span></div>
 <div class="probs">$probabilities</div>
 <h2>Evidence toward $label</h2>
-<p class="muted">Contribution of each feature to the raw score of the predicted class (LightGBM TreeSHAP); bars scale to the largest.</p>
+<p class="muted">Contribution of each feature to the raw score of the predicted class (LightGBM TreeSHAP; for a blended model, weighted and added to the text-score stacker's linear terms); bars scale to the largest.</p>
 <table class="bars"><tr><th>feature</th><th>contribution</th><th></th><th>what it measured</th></tr>
 $bars</table>
 <h2>Article</h2>

@@ -59,19 +59,18 @@ class Blend:
 
     def proba(self, X: Any) -> np.ndarray:
         """The stacker's class probabilities for a feature matrix."""
-        return np.asarray(self.stacker.predict_proba(_dense_columns(X, self.columns)), dtype=float)
+        from framing.drift import dense_columns
+
+        return np.asarray(self.stacker.predict_proba(dense_columns(X, self.columns)), dtype=float)
 
     def linear_contributions(self, X: Any, i: int, c: int) -> np.ndarray:
         """The stacker's contribution of each of its columns to row ``i``'s log-odds of class ``c``."""
         coef = np.asarray(self.stacker.coef_, dtype=float)
         # A binary logistic regression scores the second class; the first class's log-odds are its negation.
         row = coef[0] * (1.0 if c == 1 else -1.0) if coef.shape[0] == 1 else coef[c]
-        return row * (_dense_columns(X[i : i + 1], self.columns)[0] - self.means)
+        from framing.drift import dense_columns
 
-
-def _dense_columns(X: Any, columns: list[int]) -> np.ndarray:
-    picked = X[:, columns]
-    return np.asarray(picked.toarray() if hasattr(picked, "toarray") else picked, dtype=float)
+        return row * (dense_columns(X[i : i + 1], self.columns)[0] - self.means)
 
 
 class FramingModel:
@@ -85,7 +84,7 @@ class FramingModel:
         (optional), ``features``, ``model``).
     calibrator
         A fitted :class:`framing.calibration.Calibrator` whose classes are ``pipeline.classes_``,
-        or ``None`` (probabilities as LightGBM gives them).
+        or ``None`` (probabilities as LightGBM, or the blend, gives them).
     blend
         A :class:`Blend` of LightGBM with a linear stacker, or ``None`` (LightGBM alone).
     """

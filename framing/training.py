@@ -375,7 +375,7 @@ def train(
     folds = cv_splits(train_records, y_train, config.split, config.seed)
 
     def fold_done(number: int, score: float) -> None:
-        report(f"cv fold {number}/{len(folds)}: LightGBM macro-F1 {score:.3f}")
+        report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
 
     cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
     groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
@@ -441,8 +441,12 @@ def train(
     figures = {f"plots/{name}.png": figure for name, figure in result.figures.items()}
     for name, table in result.tables.items():
         artifacts[f"tables/{name}.csv"] = table.to_csv(index=False)
+    weight = model.blend.weight if model.blend is not None else 1.0
     figures["plots/top_features.png"] = top_features_figure(
-        model.feature_names_out(), model.gains().tolist(), k=config.evaluation.top_features, title=f"{label}: top features by gain"
+        model.feature_names_out(),
+        model.gains().tolist(),
+        k=config.evaluation.top_features,
+        title=f"{label}: top features by LightGBM gain" + (f" (LightGBM's weight in the blend: {weight:g})" if weight < 1 else ""),
     )
     # What scoring compares a batch with, to warn about drift (top features by gain, binned).
     # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
@@ -500,7 +504,21 @@ def fit_model(
     """Cross-validate, choose the blend on the out-of-fold predictions, fit on all of ``texts``,
     and calibrate on the (blended) out-of-fold probabilities: the model a run evaluates and logs.
 
-    The rows given are the training side only; nothing here reads the test split.
+    Parameters
+    ----------
+    config
+        The run's config.
+    texts, y, classes
+        The training side only, and the class order of probability columns.
+    folds, groups, cleaned, on_fold
+        As :func:`cross_validate`.
+    report
+        Receives a line on the blend chosen and one on the calibration.
+
+    Returns
+    -------
+    Fitted
+        Nothing here reads the test split.
     """
     from framing.model import FramingModel
     from framing.pipeline import build_pipeline, fit_pipeline
@@ -508,9 +526,9 @@ def fit_model(
     cv = cross_validate(config, texts, y, classes, folds, groups=groups, cleaned=cleaned, on_fold=on_fold)
     choice = choose_blend(config, cv, y, classes)
     if choice.table:
-        alone = next(row["macro_f1"] for row in choice.table if row["weight"] == max(r["weight"] for r in choice.table))
         chosen = next(row["macro_f1"] for row in choice.table if row["weight"] == choice.weight)
-        report(f"blend: LightGBM weight {choice.weight:g} chosen on out-of-fold macro-F1 {chosen:.3f} (weight {max(config.blend.weights):g}: {alone:.3f})")
+        alone = f"LightGBM alone {cv_f1(cv.oof, y, classes):.3f}"
+        report(f"blend: LightGBM weight {choice.weight:g} chosen on out-of-fold macro-F1 {chosen:.3f} ({alone})")
     pipeline = build_pipeline(config)
     X_train = fit_pipeline(pipeline, texts, y, groups=groups, cleaned=cleaned)
     model = FramingModel(pipeline)
@@ -657,8 +675,9 @@ def cross_validate(
     cleaned
         ``texts`` through the config's cleaner, so that no fold cleans them again.
     on_fold
-        Called with ``(fold number from 1, LightGBM's macro-F1)`` after each fold; it may raise to
-        stop (a tuning trial being pruned).
+        Called with ``(fold number from 1, macro-F1)`` after each fold, the score of the blend
+        with the weight the earlier folds choose (of LightGBM when nothing is blended); it may
+        raise to stop (a tuning trial being pruned).
     """
     from framing.evaluate import classification_metrics
     from framing.model import FramingModel
@@ -686,9 +705,16 @@ def cross_validate(
                 oof_stacker = None  # no text-score columns: nothing to blend with
             else:
                 oof_stacker[fold.test] = _aligned(model, stacker.proba(X), classes)
-        score = classification_metrics(y[fold.test], np.asarray(classes, dtype=object)[proba.argmax(axis=1)], classes)["macro_f1"]
+        names = np.asarray(classes, dtype=object)
+        score = classification_metrics(y[fold.test], names[proba.argmax(axis=1)], classes)["macro_f1"]
         scores.append(score)
         if on_fold is not None:
+            if oof_stacker is not None:
+                # The fold's score as the run would use it: blended with the weight the earlier
+                # folds choose (LightGBM alone for the first).
+                earlier = _others(folds[:number], number - 1, True)
+                w = _weight_table(list(config.blend.weights), oof[earlier], oof_stacker[earlier], y[earlier], classes)[0] if len(earlier) else 1.0
+                score = classification_metrics(y[fold.test], names[(w * proba + (1 - w) * oof_stacker[fold.test]).argmax(axis=1)], classes)["macro_f1"]
             on_fold(number, score)
     return CrossValidation(scores, oof, oof_stacker, folds)
 
@@ -697,8 +723,11 @@ def cross_validate(
 class BlendChoice:
     """LightGBM's weight in the blend, chosen on out-of-fold predictions, and what it gives.
 
-    ``table`` has one row per candidate weight: ``weight``, out-of-fold ``macro_f1`` and ``log_loss``.
-    ``oof`` is the blended out-of-fold probabilities and ``scores`` their macro-F1 per fold.
+    ``table`` has one row per candidate weight: ``weight``, out-of-fold ``macro_f1`` and
+    ``log_loss``. ``oof`` is the out-of-fold probabilities blended with ``weight``. ``scores`` is
+    the macro-F1 per fold of a blend whose weight was chosen *without* that fold (on the other
+    folds; under a time split on the earlier ones, LightGBM alone for the first), so that the
+    cross-validation score does not profit from the choice it reports.
     """
 
     weight: float
@@ -707,45 +736,112 @@ class BlendChoice:
     table: list[dict[str, float]]
 
 
-def choose_blend(config: Config, cv: CrossValidation, y: np.ndarray, classes: list[str]) -> BlendChoice:
-    """The weight of ``blend.weights`` with the best pooled out-of-fold macro-F1 (ties: lower
-    log-loss, then larger weight); 1 (LightGBM alone) when there is nothing to blend."""
+def _weight_table(weights: list[float], lightgbm: np.ndarray, stacker: np.ndarray, y: np.ndarray, classes: list[str]) -> tuple[float, list[dict[str, float]]]:
+    """The best of ``weights`` on these rows (macro-F1, then lower log-loss, then larger weight) and the table."""
     from framing.evaluate import classification_metrics
 
     names = np.asarray(classes, dtype=object)
-    seen = ~np.isnan(cv.oof).any(axis=1)
-    if cv.oof_stacker is None or not seen.any():
-        return BlendChoice(1.0, cv.oof, list(cv.scores), [])
-    truth = np.array([classes.index(str(label)) for label in y[seen]])
+    truth = np.array([classes.index(str(label)) for label in y])
     table, best = [], None
-    for weight in config.blend.weights:
-        proba = weight * cv.oof[seen] + (1 - weight) * cv.oof_stacker[seen]
-        f1 = classification_metrics(y[seen], names[proba.argmax(axis=1)], classes)["macro_f1"]
+    for weight in weights:
+        proba = weight * lightgbm + (1 - weight) * stacker
+        f1 = classification_metrics(y, names[proba.argmax(axis=1)], classes)["macro_f1"]
         loss = float(-np.log(np.clip(proba[np.arange(len(truth)), truth], 1e-6, 1)).mean())
         table.append({"weight": float(weight), "macro_f1": float(f1), "log_loss": loss})
         key = (round(f1, 9), -round(loss, 9), weight)  # rounded: equal blends differ in the last bits
         best = key if best is None or key > best else best
     assert best is not None  # blend.weights is never empty
-    weight = float(best[2])
-    oof = weight * cv.oof + (1 - weight) * cv.oof_stacker
-    scores = [classification_metrics(y[f.test], names[oof[f.test].argmax(axis=1)], classes)["macro_f1"] for f in cv.folds]
-    return BlendChoice(weight, oof, scores, table)
+    return float(best[2]), table
+
+
+def _others(folds: list[Any], k: int, time_split: bool) -> np.ndarray:
+    """Rows validated by the folds other than ``k`` (earlier ones only under a time split)."""
+    rows = [f.test for j, f in enumerate(folds) if (j < k if time_split else j != k)]
+    return np.concatenate(rows) if rows else np.array([], dtype=int)
+
+
+def choose_blend_on(config: Config, cv: CrossValidation, y: np.ndarray, classes: list[str], rows: np.ndarray) -> float:
+    """LightGBM's weight chosen on the out-of-fold predictions of ``rows`` only (1 when nothing is blended)."""
+    if cv.oof_stacker is None or not len(rows):
+        return 1.0
+    return _weight_table(list(config.blend.weights), cv.oof[rows], cv.oof_stacker[rows], y[rows], classes)[0]
+
+
+def choose_blend(config: Config, cv: CrossValidation, y: np.ndarray, classes: list[str]) -> BlendChoice:
+    """Choose LightGBM's weight in the blend from ``blend.weights`` on the pooled out-of-fold
+    predictions of ``cv``.
+
+    Parameters
+    ----------
+    config
+        The run's config (``blend.weights``, ``split.kind``).
+    cv
+        From :func:`cross_validate`.
+    y, classes
+        The labels of the rows ``cv`` covers, and the class order of its columns.
+
+    Returns
+    -------
+    BlendChoice
+        Weight 1 (LightGBM alone) and LightGBM's fold scores when there is nothing to blend
+        (``blend.enabled`` off, no text scores, no validated rows).
+    """
+    from framing.evaluate import classification_metrics
+
+    seen = ~np.isnan(cv.oof).any(axis=1)
+    if cv.oof_stacker is None or not seen.any():
+        return BlendChoice(1.0, cv.oof, list(cv.scores), [])
+    weights = list(config.blend.weights)
+    weight, table = _weight_table(weights, cv.oof[seen], cv.oof_stacker[seen], y[seen], classes)
+    names = np.asarray(classes, dtype=object)
+    scores = []
+    for k, fold in enumerate(cv.folds):
+        w = choose_blend_on(config, cv, y, classes, _others(cv.folds, k, config.split.kind == "time"))
+        proba = w * cv.oof[fold.test] + (1 - w) * cv.oof_stacker[fold.test]
+        scores.append(classification_metrics(y[fold.test], names[proba.argmax(axis=1)], classes)["macro_f1"])
+    return BlendChoice(weight, weight * cv.oof + (1 - weight) * cv.oof_stacker, scores, table)
 
 
 def fit_blend(config: Config, model: FramingModel, X: Any, y: np.ndarray, weight: float) -> Blend | None:
-    """The text-score stacker of ``model`` fitted on ``X`` (the matrix LightGBM was trained on, whose
-    text scores are out of fold) as a :class:`framing.model.Blend` with ``weight``; ``None`` when
-    the model has no text-score columns."""
+    """The text-score stacker of ``model``, fitted on ``X``, as a :class:`framing.model.Blend`.
+
+    Parameters
+    ----------
+    config
+        The run's config (``blend.C``, ``seed``).
+    model
+        The fitted model whose ``text_scores__*`` columns the stacker reads.
+    X, y
+        The matrix LightGBM was trained on (its text scores are out of fold) and its labels.
+    weight
+        LightGBM's share in the blend.
+
+    Returns
+    -------
+    Blend or None
+        ``None`` when the model has no text-score columns.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    from framing.model import Blend, _dense_columns
+    from framing.drift import dense_columns
+    from framing.model import Blend
 
     columns = [j for j, name in enumerate(model.feature_names_out()) if name.startswith("text_scores__")]
     if not columns:
         return None
-    values = _dense_columns(X, columns)
+    values = dense_columns(X, columns)
     stacker = LogisticRegression(C=config.blend.C, class_weight="balanced", max_iter=2000, random_state=config.seed).fit(values, y)
+    if [str(c) for c in stacker.classes_] != [str(c) for c in model.classes_]:  # both fitted on y: sorted the same
+        raise FramingError(f"The stacker's classes {list(stacker.classes_)} differ from LightGBM's {list(model.classes_)}.")
     return Blend(stacker, columns, weight, values.mean(axis=0))
+
+
+def cv_f1(oof: np.ndarray, y: np.ndarray, classes: list[str]) -> float:
+    """Pooled macro-F1 of out-of-fold probabilities over the rows some fold validated."""
+    from framing.evaluate import classification_metrics
+
+    seen = ~np.isnan(oof).any(axis=1)
+    return float(classification_metrics(y[seen], np.asarray(classes, dtype=object)[oof[seen].argmax(axis=1)], classes)["macro_f1"])
 
 
 def _aligned(model: FramingModel, proba: np.ndarray, classes: list[str]) -> np.ndarray:

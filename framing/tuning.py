@@ -49,7 +49,7 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     import optuna
 
-    from framing.training import TrainResult
+    from framing.training import BlendChoice, CrossValidation, TrainResult
 
 __all__ = ["TuneResult", "TuneStatus", "default_storage", "tune"]
 
@@ -420,7 +420,7 @@ class _Objective:
                 # Scored as the run would use it: blended as the out-of-fold predictions choose.
                 blend = choose_blend(trial_config, cv, task.y, task.classes)
                 track.log_metrics({"cv_blend_lightgbm_weight": blend.weight, "cv_blend_macro_f1_mean": float(np.mean(blend.scores))})
-                value = _objective_value(trial_config, blend.scores, blend.oof, task)
+                value = _objective_value(trial_config, blend, cv, task)
             except optuna.TrialPruned as exc:
                 pruned = exc
                 track.set_tag("framing.trial_state", "PRUNED")
@@ -437,22 +437,25 @@ class _Objective:
         return value
 
 
-def _objective_value(config: Config, scores: list[float], oof: np.ndarray, task: _Task) -> float:
-    """Mean fold macro-F1; with calibration, of probabilities calibrated on the other folds only."""
+def _objective_value(config: Config, blend: BlendChoice, cv: CrossValidation, task: _Task) -> float:
+    """Mean fold macro-F1 of the model as the run would fit it: blended with the weight the other
+    folds choose and, with calibration, calibrated on the other folds only (time-forward folds:
+    the earlier folds; the first keeps LightGBM alone, uncalibrated)."""
     if config.calibration.method == "none":
-        return float(np.mean(scores))
+        return float(np.mean(blend.scores))
     from framing.calibration import Calibrator
     from framing.evaluate import classification_metrics
+    from framing.training import _others, choose_blend_on
 
     names = np.asarray(task.classes, dtype=object)
     calibrated = []
     for k, fold in enumerate(task.folds):
-        # Time-forward folds calibrate on earlier folds only (the first keeps its own score).
-        sources = [f.test for j, f in enumerate(task.folds) if (j < k if config.split.kind == "time" else j != k)]
-        if not sources:
-            calibrated.append(scores[k])
+        others = _others(task.folds, k, config.split.kind == "time")
+        if not len(others):
+            calibrated.append(blend.scores[k])
             continue
-        others = np.concatenate(sources)
+        weight = choose_blend_on(config, cv, task.y, task.classes, others)
+        oof = cv.oof if cv.oof_stacker is None else weight * cv.oof + (1 - weight) * cv.oof_stacker
         calibrator = Calibrator(task.classes, config.calibration.method).fit(oof[others], task.y[others])
         proba = calibrator.predict_proba(oof[fold.test])
         calibrated.append(classification_metrics(task.y[fold.test], names[proba.argmax(axis=1)], task.classes)["macro_f1"])

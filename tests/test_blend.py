@@ -104,3 +104,72 @@ def test_blended_evidence_adds_the_stackers_linear_contributions(blended) -> Non
             assert item["contribution"] == pytest.approx(0.3 * raw[i, c, j] + 0.7 * linear, abs=1e-12)
             checked += item["kind"] == "text_score" and linear != 0
     assert checked > 0  # text-score items carry a stacker part
+
+
+def test_a_binary_model_on_sparse_columns_blends_and_explains_with_the_sign_of_its_class() -> None:
+    """Two classes (the stacker scores the second; the first gets the negation) and raw word TF-IDF
+    columns beside the text scores (a sparse feature matrix)."""
+    import scipy.sparse as sp
+
+    from framing.pipeline import build_pipeline, fit_pipeline
+
+    config = _config(*SMALL_MODEL, "features.text_scores.inner_folds=3", "features.word.enabled=true", "model.class_weight=null")
+    demo = pd.read_json(DEMO_CORPUS, lines=True)
+    texts = demo["text"].tolist()
+    y = np.where(demo["stance"] == "supportive", "supportive", "other").astype(object)
+    pipeline = build_pipeline(config)
+    X = fit_pipeline(pipeline, texts[:200], y[:200])
+    assert sp.issparse(X)
+    blend = fit_blend(config, FramingModel(pipeline), X, y[:200], weight=0.4)
+    assert blend is not None and blend.stacker.coef_.shape[0] == 1
+    model = FramingModel(pipeline, blend=blend)
+    rest = texts[200:220]
+    Xr = model.features(rest)
+    columns = Xr[:, blend.columns].toarray()
+    np.testing.assert_array_equal(model.predict_proba(rest), 0.4 * FramingModel(pipeline).predict_proba(rest) + 0.6 * blend.stacker.predict_proba(columns))
+    names = model.feature_names_out()
+    labels = model.predict(rest)
+    assert set(labels) == {"other", "supportive"}
+    raw = model.booster.predict(Xr, pred_contrib=True, num_threads=1)
+    raw = np.asarray(raw.toarray() if sp.issparse(raw) else raw)
+    for i, items in enumerate(model.explain(rest, 3)):
+        sign = 1.0 if labels[i] == "supportive" else -1.0
+        for item in items:
+            j = names.index(item["feature"])
+            linear = 0.0
+            if j in blend.columns:
+                k = blend.columns.index(j)
+                linear = sign * blend.stacker.coef_[0, k] * (columns[i, k] - blend.means[k])
+            assert item["contribution"] == pytest.approx(0.4 * sign * raw[i, j] + 0.6 * linear, abs=1e-12)
+
+
+def test_a_model_pickled_before_blends_loads_without_one(blended) -> None:  # noqa: ANN001
+    import pickle
+
+    alone, _model, texts = blended
+    old = pickle.loads(pickle.dumps(alone))
+    del old.__dict__["blend"]  # what a FramingModel pickled before the blend existed holds
+    again = pickle.loads(pickle.dumps(old))
+    assert again.blend is None
+    np.testing.assert_array_equal(again.predict_proba(texts), alone.predict_proba(texts))
+
+
+def test_fit_model_under_a_time_split_leaves_the_first_block_out_of_the_choice() -> None:
+    from framing.evaluate import cv_splits
+    from framing.training import fit_model
+
+    config = _config(*SMALL_MODEL, "split.kind=time", "split.cv_folds=3", "features.text_scores.inner_folds=3", "calibration.method=sigmoid")
+    demo = pd.read_json(DEMO_CORPUS, lines=True).sort_values("published_at", kind="stable", ignore_index=True)
+    y = demo["stance"].to_numpy(dtype=object)
+    folds = cv_splits(demo, y, config.split, config.seed)
+    lines: list[str] = []
+    fitted = fit_model(config, demo["text"].tolist(), y, ["critical", "neutral", "supportive"], folds, report=lines.append)
+    unseen = np.isnan(fitted.cv.oof).any(axis=1)
+    validated = np.concatenate([f.test for f in folds])
+    assert unseen.sum() == len(demo) - len(validated) > 0  # the earliest block is never validated
+    assert np.isnan(fitted.blend.oof[unseen]).all() and not np.isnan(fitted.blend.oof[~unseen]).any()
+    assert fitted.blend.weight in config.blend.weights and len(fitted.blend.scores) == 3
+    assert any(line.startswith("blend: LightGBM weight ") for line in lines)
+    assert lines[-1] == f"calibration (sigmoid) fitted on {int((~unseen).sum())} out-of-fold predictions"
+    proba = fitted.model.predict_proba(demo["text"].tolist()[:5])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)

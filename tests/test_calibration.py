@@ -84,5 +84,8 @@ def test_calibration_errors() -> None:
         Calibrator(["a", "b"]).fit(oof, ["a", "a"])
     with pytest.raises(FramingError, match=r"Got probabilities of shape \(2, 2\), expected one column per class \['a', 'b', 'c'\]"):
         Calibrator(["a", "b", "c"]).fit(oof, ["a", "b"])
+    fitted = Calibrator(["a", "b"]).fit(np.array([[0.9, 0.1], [0.2, 0.8]]), ["a", "b"])
+    with pytest.raises(FramingError, match=r"Got probabilities of shape \(1, 3\), expected 2 columns \(one per class \['a', 'b'\]\)"):
+        fitted.predict_proba([[0.2, 0.3, 0.5]])
     with pytest.raises(FramingError, match=r"Got a list, expected a framing pipeline \(steps clean, features, model\)"):
         FramingModel([])

@@ -108,7 +108,7 @@ def test_train_logs_one_complete_run(trained) -> None:  # noqa: ANN001
     assert table["weight"].tolist() == [k / 10 for k in range(11)]
     best = max(table.itertuples(), key=lambda r: (round(r.macro_f1, 9), -round(r.log_loss, 9), r.weight))
     assert run.data.metrics["blend_lightgbm_weight"] == best.weight
-    assert f"blend: LightGBM weight {best.weight:g} chosen on out-of-fold macro-F1 {best.macro_f1:.3f} (weight 1: {table['macro_f1'].iloc[-1]:.3f})" in lines
+    assert f"blend: LightGBM weight {best.weight:g} chosen on out-of-fold macro-F1 {best.macro_f1:.3f} (LightGBM alone {table['macro_f1'].iloc[-1]:.3f})" in lines
 
     local = Path(client.download_artifacts(result.run_id, "data"))
     rejects = [json.loads(line) for line in (local / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -265,5 +265,11 @@ def test_trained_model_carries_the_training_drift_profile(trained, monkeypatch: 
     assert profile["n"] == result.n_train
     features = profile["features"]
     assert 0 < len(features) <= config.scoring.drift_features
-    assert [f["gain"] for f in features] == sorted((f["gain"] for f in features), reverse=True)
+    # A blended model's stacker inputs (the text scores) come first, then the rest by LightGBM gain.
+    model = track.load_framing(result.model_uri).model
+    first = len(model.blend.columns) if model.blend is not None else 0
+    assert (first > 0) == (result.metrics["blend_lightgbm_weight"] < 1)
+    assert [f["name"] for f in features[:first]] == [model.feature_names_out()[j] for j in model.blend.columns] if first else True
+    rest = [f["gain"] for f in features[first:]]
+    assert rest == sorted(rest, reverse=True) and all(g > 0 for g in rest)
     assert all(sum(f["counts"]) == result.n_train for f in features)
