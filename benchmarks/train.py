@@ -10,7 +10,10 @@ noisy, so the ratios are the figures to compare between runs. The comparisons co
 and the job's peak is read before them: scikit-learn's ``char_wb`` vocabulary alone takes a few
 hundred MB, which is no part of ``framing train``.
 
-    python benchmarks/train.py [--config PATH] [--set KEY=VALUE ...]
+    python benchmarks/train.py [--config PATH] [--set KEY=VALUE ...] [--keep-malloc]
+
+The child fixes glibc's mmap threshold as ``framing train`` does (:mod:`framing._memory`);
+``--keep-malloc`` leaves it dynamic, to see what that saves.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ import json, os, resource, sys, time
 import numpy as np
 from framing.config import load_config
 from framing.evaluate import baseline_pipeline
+from framing._memory import release_large_blocks
 from framing.training import prepare, train_and_log
 
+if sys.argv[3] == "release":
+    release_large_blocks()  # as framing train does
 config = load_config(sys.argv[1], json.loads(sys.argv[2]))
 started = time.perf_counter()
 data = prepare(config, report=lambda line: None)
@@ -70,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default=str(ROOT / "experiments" / "indonews_outlet.yaml"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="a config override (KEY=VALUE)")
+    parser.add_argument("--keep-malloc", action="store_true", help="leave glibc's mmap threshold dynamic (framing train fixes it: framing._memory)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{home}/mlflow.db", MLFLOW_DISABLE_TELEMETRY="true")
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CHILD, args.config, json.dumps(args.overrides)], env=env, capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run([sys.executable, "-c", CHILD, args.config, json.dumps(args.overrides), "keep" if args.keep_malloc else "release"], env=env, capture_output=True, text=True, cwd=ROOT)
         wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-4000:])

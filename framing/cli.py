@@ -55,10 +55,12 @@ def _fail(message: str, code: int = 2) -> None:
 @app.command()
 def train(config: ConfigOption, set_: SetOption = None) -> None:
     """Train and evaluate a model from a config; log the run to MLflow and register the model."""
+    from framing._memory import release_large_blocks
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.training import train_and_log as run_training
 
+    release_large_blocks()
     try:
         cfg = load_config(config, set_ or [])
         result = run_training(cfg, config_path=config)
@@ -106,11 +108,13 @@ def tune(
     workers: Annotated[int, typer.Option(min=1, help="Local processes working on the study.")] = 1,
 ) -> None:
     """Tune the config's search space with Optuna; retrain the best, register it, crown it if better."""
+    from framing._memory import release_large_blocks
     from framing._signals import sigterm_as_interrupt
     from framing.config import load_config
     from framing.errors import FramingError
     from framing.tuning import tune as run_tuning
 
+    release_large_blocks()
     console = _console(stderr=True)
     try:
         cfg = load_config(config, set_ or [])
