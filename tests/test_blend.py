@@ -72,6 +72,7 @@ def blended() -> tuple[FramingModel, FramingModel, list[str]]:
     return alone, FramingModel(pipeline, blend=blend), texts[200:230]
 
 
+@pytest.mark.slow  # fits a pipeline
 def test_blended_probabilities_are_the_weighted_mean(blended) -> None:  # noqa: ANN001
     alone, model, texts = blended
     X = model.features(texts)
@@ -85,6 +86,7 @@ def test_blended_probabilities_are_the_weighted_mean(blended) -> None:  # noqa: 
     assert "lightgbm_weight=0.3" in repr(model)
 
 
+@pytest.mark.slow  # fits a pipeline
 def test_blended_evidence_adds_the_stackers_linear_contributions(blended) -> None:  # noqa: ANN001
     _alone, model, texts = blended
     X = np.asarray(model.features(texts))
@@ -106,6 +108,7 @@ def test_blended_evidence_adds_the_stackers_linear_contributions(blended) -> Non
     assert checked > 0  # text-score items carry a stacker part
 
 
+@pytest.mark.slow  # fits a pipeline
 def test_a_binary_model_on_sparse_columns_blends_and_explains_with_the_sign_of_its_class() -> None:
     """Two classes (the stacker scores the second; the first gets the negation) and raw word TF-IDF
     columns beside the text scores (a sparse feature matrix)."""
@@ -143,6 +146,7 @@ def test_a_binary_model_on_sparse_columns_blends_and_explains_with_the_sign_of_i
             assert item["contribution"] == pytest.approx(0.4 * sign * raw[i, j] + 0.6 * linear, abs=1e-12)
 
 
+@pytest.mark.slow  # fits a pipeline
 def test_a_model_pickled_before_blends_loads_without_one(blended) -> None:  # noqa: ANN001
     import pickle
 
@@ -154,6 +158,7 @@ def test_a_model_pickled_before_blends_loads_without_one(blended) -> None:  # no
     np.testing.assert_array_equal(again.predict_proba(texts), alone.predict_proba(texts))
 
 
+@pytest.mark.slow  # fits a pipeline
 def test_fit_model_under_a_time_split_leaves_the_first_block_out_of_the_choice() -> None:
     from framing.evaluate import cv_splits
     from framing.training import fit_model

@@ -28,6 +28,7 @@ def model_uri(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", uri)
         args = ["train", "--config", str(ROOT / "configs" / "stance.yaml"), "--set", "tracking.model_name=sample-stance", "--set", "evaluation.masking_probe=false"]
+        args += ["--set", "split.cv_folds=2", "--set", "features.text_scores.inner_folds=2", "--set", "evaluation.bootstrap=0"]
         for override in SMALL_MODEL:
             args += ["--set", override]
         result = runner.invoke(app, args)
