@@ -34,10 +34,13 @@ __all__ = [
     "Trained",
     "TrainingReport",
     "choose_blend",
+    "choose_blend_on",
     "code_version",
+    "cv_f1",
     "cross_validate",
     "fit_blend",
     "fit_model",
+    "other_folds_rows",
     "prepare",
     "split_manifest",
     "train",
@@ -712,7 +715,7 @@ def cross_validate(
             if oof_stacker is not None:
                 # The fold's score as the run would use it: blended with the weight the earlier
                 # folds choose (LightGBM alone for the first).
-                earlier = _others(folds[:number], number - 1, True)
+                earlier = other_folds_rows(folds[:number], number - 1, True)
                 w = _weight_table(list(config.blend.weights), oof[earlier], oof_stacker[earlier], y[earlier], classes)[0] if len(earlier) else 1.0
                 score = classification_metrics(y[fold.test], names[(w * proba + (1 - w) * oof_stacker[fold.test]).argmax(axis=1)], classes)["macro_f1"]
             on_fold(number, score)
@@ -754,7 +757,7 @@ def _weight_table(weights: list[float], lightgbm: np.ndarray, stacker: np.ndarra
     return float(best[2]), table
 
 
-def _others(folds: list[Any], k: int, time_split: bool) -> np.ndarray:
+def other_folds_rows(folds: list[Any], k: int, time_split: bool) -> np.ndarray:
     """Rows validated by the folds other than ``k`` (earlier ones only under a time split)."""
     rows = [f.test for j, f in enumerate(folds) if (j < k if time_split else j != k)]
     return np.concatenate(rows) if rows else np.array([], dtype=int)
@@ -796,7 +799,7 @@ def choose_blend(config: Config, cv: CrossValidation, y: np.ndarray, classes: li
     names = np.asarray(classes, dtype=object)
     scores = []
     for k, fold in enumerate(cv.folds):
-        w = choose_blend_on(config, cv, y, classes, _others(cv.folds, k, config.split.kind == "time"))
+        w = choose_blend_on(config, cv, y, classes, other_folds_rows(cv.folds, k, config.split.kind == "time"))
         proba = w * cv.oof[fold.test] + (1 - w) * cv.oof_stacker[fold.test]
         scores.append(classification_metrics(y[fold.test], names[proba.argmax(axis=1)], classes)["macro_f1"])
     return BlendChoice(weight, weight * cv.oof + (1 - weight) * cv.oof_stacker, scores, table)

@@ -445,12 +445,12 @@ def _objective_value(config: Config, blend: BlendChoice, cv: CrossValidation, ta
         return float(np.mean(blend.scores))
     from framing.calibration import Calibrator
     from framing.evaluate import classification_metrics
-    from framing.training import _others, choose_blend_on
+    from framing.training import choose_blend_on, other_folds_rows
 
     names = np.asarray(task.classes, dtype=object)
     calibrated = []
     for k, fold in enumerate(task.folds):
-        others = _others(task.folds, k, config.split.kind == "time")
+        others = other_folds_rows(task.folds, k, config.split.kind == "time")
         if not len(others):
             calibrated.append(blend.scores[k])
             continue
