@@ -325,11 +325,12 @@ class BlendConfig(_Section):
 class CalibrationConfig(_Section):
     """Probability calibration fitted on out-of-fold predictions only (needs ``split.cv_folds``).
 
-    A run config that does not set ``calibration.method`` is calibrated (``sigmoid``) when it has
-    cross-validation folds (``split.cv_folds`` >= 2, the default), and not otherwise.
+    A run config that does not set ``calibration.method`` is calibrated (``temperature``: the
+    confidence changes, the predicted class never does) when it has cross-validation folds
+    (``split.cv_folds`` >= 2, the default), and not otherwise.
     """
 
-    method: Literal["none", "sigmoid", "isotonic"] = "none"
+    method: Literal["none", "temperature", "sigmoid", "isotonic"] = "none"
 
 
 class EvaluationConfig(_Section):
@@ -494,7 +495,7 @@ class Config(_Section):
     @model_validator(mode="before")
     @classmethod
     def _calibrate_where_folds_exist(cls, data: Any) -> Any:
-        """Unset ``calibration.method``: sigmoid when the split has cross-validation folds."""
+        """Unset ``calibration.method``: temperature when the split has cross-validation folds."""
         if not isinstance(data, dict):
             return data
         calibration, split = data.get("calibration"), data.get("split")
@@ -502,7 +503,7 @@ class Config(_Section):
         if not isinstance(calibration, dict) or "method" in calibration:
             return data
         folds = split.get("cv_folds", SplitConfig.model_fields["cv_folds"].default) if isinstance(split, dict) else SplitConfig.model_fields["cv_folds"].default
-        method = "sigmoid" if isinstance(folds, int) and folds >= 2 else "none"
+        method = "temperature" if isinstance(folds, int) and folds >= 2 else "none"
         return {**data, "calibration": {**calibration, "method": method}}
 
     @model_validator(mode="after")

@@ -967,6 +967,9 @@ def _crown(config: Config, trained: TrainResult, test_records: Any, y_test: np.n
         report(message)
         return message
     frame = pd.DataFrame({"text": test_records["text"].tolist()})
+    if "title" in test_records and test_records["title"].notna().any():
+        # The headlines the model was evaluated with (its title text score) travel as the pyfunc's title column.
+        frame["title"] = test_records["title"].tolist()
 
     def score(version: str) -> float:
         labels = track.load_model(f"models:/{name}/{version}").predict(frame)["label"].astype(str).to_numpy()

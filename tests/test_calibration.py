@@ -46,16 +46,36 @@ def test_sigmoid_calibration_rows_sum_to_one_and_keep_order() -> None:
     rng = np.random.default_rng(0)
     p = rng.uniform(0.05, 0.95, 200)
     y = np.where(rng.uniform(size=200) < p, "a", "b").astype(object)
-    model = _model({"lo": [0.2, 0.8], "hi": [0.8, 0.2]}, Calibrator(["a", "b"]).fit(np.column_stack([p, 1 - p]), y))
+    model = _model({"lo": [0.2, 0.8], "hi": [0.8, 0.2]}, Calibrator(["a", "b"], "sigmoid").fit(np.column_stack([p, 1 - p]), y))
     proba = model.predict_proba(["lo", "hi"])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert proba[1, 0] > proba[0, 0]
     assert model.predict(["lo", "hi"]).tolist() == ["b", "a"]
 
 
+def test_temperature_scaling_keeps_every_argmax_and_learns_the_confidence() -> None:
+    rng = np.random.default_rng(0)
+    # Over-confident three-class probabilities: right 60% of the time, at 0.98 confidence.
+    truth = rng.integers(0, 3, 600)
+    picked = np.where(rng.uniform(size=600) < 0.6, truth, (truth + rng.integers(1, 3, 600)) % 3)
+    proba = np.full((600, 3), 0.01)
+    proba[np.arange(600), picked] = 0.98
+    classes = ["a", "b", "c"]
+    y = np.asarray(classes, dtype=object)[truth]
+    calibrator = Calibrator(classes, "temperature").fit(proba, y)
+    assert calibrator.temperature_ > 1  # softened
+    out = calibrator.predict_proba(proba)
+    np.testing.assert_array_equal(out.argmax(axis=1), proba.argmax(axis=1))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    # The fitted confidence is the accuracy (0.6 within sampling error), not 0.98.
+    assert abs(out.max(axis=1).mean() - (picked == truth).mean()) < 0.02
+    assert calibrator.calibrators_ == []
+
+
 def test_the_calibrator_is_a_scikit_learn_estimator() -> None:
     calibrator = Calibrator(["a", "b"], "isotonic")
     assert calibrator.get_params() == {"classes": ["a", "b"], "method": "isotonic"}
+    assert Calibrator().get_params()["method"] == "temperature"
     assert clone(calibrator).get_params() == calibrator.get_params()
     from sklearn.exceptions import NotFittedError
 
@@ -78,10 +98,10 @@ def test_a_legacy_calibrated_model_loads_as_the_same_model() -> None:
 
 def test_calibration_errors() -> None:
     oof = np.array([[0.6, 0.4], [0.7, 0.3]])
-    with pytest.raises(FramingError, match=r"Got calibration\.method='beta', expected one of \['sigmoid', 'isotonic'\]"):
+    with pytest.raises(FramingError, match=r"Got calibration\.method='beta', expected one of \['temperature', 'sigmoid', 'isotonic'\]"):
         Calibrator(["a", "b"], "beta").fit(oof, ["a", "b"])
     with pytest.raises(FramingError, match=r"out-of-fold examples in and out of class 'a'; the folds' validation sides have only 'a'"):
-        Calibrator(["a", "b"]).fit(oof, ["a", "a"])
+        Calibrator(["a", "b"], "sigmoid").fit(oof, ["a", "a"])
     with pytest.raises(FramingError, match=r"Got probabilities of shape \(2, 2\), expected one column per class \['a', 'b', 'c'\]"):
         Calibrator(["a", "b", "c"]).fit(oof, ["a", "b"])
     fitted = Calibrator(["a", "b"]).fit(np.array([[0.9, 0.1], [0.2, 0.8]]), ["a", "b"])

@@ -241,9 +241,9 @@ def test_with_values_sets_keys_and_drops_the_search_space() -> None:
         with_values(base, {"model.num_leaves": 1})
 
 
-def test_calibration_is_sigmoid_where_cross_validation_folds_exist(tmp_path: Path) -> None:
+def test_calibration_is_temperature_where_cross_validation_folds_exist(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
-    assert load_config(path).calibration.method == "sigmoid"
+    assert load_config(path).calibration.method == "temperature"
     assert load_config(path, ["split.cv_folds=0"]).calibration.method == "none"
     assert load_config(path, ["split.cv_folds=0", "calibration.method=none"]).calibration.method == "none"
     assert load_config(path, ["calibration.method=isotonic"]).calibration.method == "isotonic"
