@@ -5,7 +5,7 @@ does (``framing.training.prepare``); framing's model is fitted as ``framing trai
 (``framing.training.fit_model``: cross-validation on the training side, the LightGBM/stacker blend
 weight chosen on its out-of-fold predictions, the final fit) and the TF-IDF (word 1-2) + logistic
 regression baseline on the same training rows; both are scored on the same test rows by the argmax
-of their probabilities (calibration, which rarely moves the argmax, is left out). The 95% interval
+of their probabilities (calibration is left out: the default, temperature, never moves the argmax). The 95% interval
 resamples whole groups under a grouped split and articles otherwise. The notes give the LightGBM
 weight each run chose.
 
