@@ -449,7 +449,7 @@ def train(
         model.feature_names_out(),
         model.gains().tolist(),
         k=config.evaluation.top_features,
-        title=f"{label}: top features by LightGBM gain" + (f" (LightGBM's weight in the blend: {weight:g})" if weight < 1 else ""),
+        title=f"{label}: top features by LightGBM gain" + (f" (blend weight {weight:g})" if weight < 1 else ""),
     )
     # What scoring compares a batch with, to warn about drift (top features by gain, binned).
     # On the matrix LightGBM was trained on: out-of-fold text scores, as new articles get them.
