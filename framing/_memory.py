@@ -25,10 +25,17 @@ THRESHOLD = 128 * 1024
 def release_large_blocks(threshold: int = THRESHOLD) -> bool:
     """Serve blocks of ``threshold`` bytes or more with ``mmap`` from now on; ``True`` if set.
 
-    Process-wide, and a no-op (``False``) where the C library has no ``mallopt`` (not Linux, or
-    not glibc). ``framing train`` and ``framing tune`` call it; a notebook may too.
+    Process-wide, and a no-op (``False``) where the C library is not glibc, or where the user
+    set malloc up already (``MALLOC_MMAP_THRESHOLD_``, ``GLIBC_TUNABLES``, or another allocator
+    preloaded). ``framing train`` and ``framing tune`` (and its worker processes) call it; a
+    notebook may too.
     """
-    if not sys.platform.startswith("linux"):
+    import os
+    import platform
+
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return False
+    if any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "LD_PRELOAD")):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -39,7 +39,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 class Calibrator(BaseEstimator):
-    """Per-class calibration of a classifier's probabilities (one-vs-rest, then renormalised).
+    """Calibration of a classifier's probabilities: one temperature, or one calibrator per class.
 
     Parameters
     ----------
@@ -73,8 +73,9 @@ class Calibrator(BaseEstimator):
         Raises
         ------
         FramingError
-            ``method`` is unknown, the columns do not match ``classes``, or a class never appears
-            (or always appears) among ``y``: nothing to calibrate on.
+            ``method`` is unknown, the columns do not match ``classes``, a label is not one of
+            ``classes``, or (``sigmoid``, ``isotonic``) a class never appears (or always appears)
+            among ``y``: nothing to calibrate on.
         """
         from sklearn.isotonic import IsotonicRegression
         from sklearn.linear_model import LogisticRegression
@@ -86,9 +87,16 @@ class Calibrator(BaseEstimator):
         if proba.ndim != 2 or proba.shape[1] != len(classes):
             raise FramingError(f"Got probabilities of shape {proba.shape}, expected one column per class {classes}.")
         y = np.asarray(y, dtype=object)
+        unknown = sorted({str(label) for label in y} - set(classes))
+        if unknown or not len(y):
+            raise FramingError(f"Got labels {unknown} outside the classes {classes}, or no labels at all: nothing to calibrate on.")
         self.temperature_ = 1.0
         if self.method == "temperature":
-            self.temperature_ = _temperature(proba, np.array([classes.index(str(label)) for label in y]))
+            truth = np.array([classes.index(str(label)) for label in y])
+            # A fold whose model never saw a class gives it probability 0: that row says nothing
+            # about how confident the model is, and its log-loss would dominate the fit.
+            known = proba[np.arange(len(truth)), truth] > 0
+            self.temperature_ = _temperature(proba[known], truth[known]) if known.any() else 1.0
             self.calibrators_ = []
             return self
         calibrators = []
@@ -109,9 +117,8 @@ class Calibrator(BaseEstimator):
         return self
 
     def predict_proba(self, proba: Any) -> np.ndarray:
-        """Calibrated probabilities: each column through its class's calibrator, rows renormalised.
-
-        A row the calibrators zero out entirely keeps the model's own probabilities.
+        """Calibrated probabilities: softened by the temperature, or each column through its class's
+        calibrator with rows renormalised (a row the calibrators zero out keeps its own probabilities).
         """
         check_is_fitted(self, "calibrators_")
         proba = np.asarray(proba, dtype=float)
@@ -132,6 +139,8 @@ class Calibrator(BaseEstimator):
     @classmethod
     def fitted(cls, classes: Sequence[str], method: str, calibrators: list[Any]) -> Calibrator:
         """A calibrator from already fitted per-class calibrators (a legacy :class:`CalibratedModel`'s)."""
+        if method not in ("sigmoid", "isotonic"):
+            raise FramingError(f"Got method={method!r}, expected sigmoid or isotonic (the per-class methods).")
         out = cls(list(classes), method)
         out.calibrators_ = list(calibrators)
         return out

@@ -378,13 +378,15 @@ def train(
     folds = cv_splits(train_records, y_train, config.split, config.seed)
 
     def fold_done(number: int, score: float) -> None:
-        report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f}")
+        report(f"cv fold {number}/{len(folds)}: macro-F1 {score:.3f} (so far: blended as the earlier folds choose)")
 
     cleaned_train, cleaned_test = data.cleaned_for(config, split.train), data.cleaned_for(config, split.test)
     groups = stack_groups(train_records, config.split, config.features.text_scores.inner_folds)
     fitted = fit_model(config, _texts(train_records), y_train, classes, folds, groups=groups, cleaned=cleaned_train, on_fold=fold_done, report=report)
     model, X_train, cv_scores = fitted.model, fitted.X_train, fitted.blend.scores
     step_metrics += [("cv_macro_f1", score, number) for number, score in enumerate(cv_scores, start=1)]
+    if fitted.blend.table:
+        report(f"cv macro-F1 per fold, blended as the other folds choose (logged): {', '.join(f'{v:.3f}' for v in cv_scores)}")
     artifacts["data/split_manifest.json"] = split_manifest(config, train_records, test_records, folds)
     if fitted.blend.table:
         import pandas as pd

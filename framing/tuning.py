@@ -441,7 +441,7 @@ def _objective_value(config: Config, blend: BlendChoice, cv: CrossValidation, ta
     """Mean fold macro-F1 of the model as the run would fit it: blended with the weight the other
     folds choose and, with calibration, calibrated on the other folds only (time-forward folds:
     the earlier folds; the first keeps LightGBM alone, uncalibrated)."""
-    if config.calibration.method == "none":
+    if config.calibration.method in ("none", "temperature"):  # temperature never moves the argmax
         return float(np.mean(blend.scores))
     from framing.calibration import Calibrator
     from framing.evaluate import classification_metrics
@@ -557,6 +557,9 @@ def _optimize(task: _Task, callback: Callable[[optuna.Study], None] | None = Non
 
 def _worker(task: _Task) -> None:
     """Entry point of a worker process (``--workers K``)."""
+    from framing._memory import release_large_blocks
+
+    release_large_blocks()  # spawned: the parent's malloc setting does not carry over
     error = _optimize(task)
     if error:
         raise SystemExit(f"stopped after {_MAX_FAILURES_IN_A_ROW} failed trials in a row; last error: {error}")

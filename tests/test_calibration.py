@@ -72,6 +72,23 @@ def test_temperature_scaling_keeps_every_argmax_and_learns_the_confidence() -> N
     assert calibrator.calibrators_ == []
 
 
+def test_rows_whose_fold_never_saw_their_class_do_not_fit_the_temperature() -> None:
+    """A fold model that never saw a class gives it probability 0 (training's _aligned): such rows
+    would dominate the log-loss and soften every prediction."""
+    rng = np.random.default_rng(1)
+    truth = rng.integers(0, 2, 400)
+    proba = np.where(truth[:, None] == np.arange(2), 0.8, 0.2)  # right at 0.8, as often as it says
+    proba[rng.uniform(size=400) < 0.2] = [[0.2, 0.8]]  # ... or wrong at 0.8
+    clean = Calibrator(["a", "b"]).fit(proba, np.array(["a", "b"], dtype=object)[truth]).temperature_
+    unseen = np.vstack([proba, np.tile([[1.0, 0.0]], (10, 1))])  # class b never seen, true class b
+    labels = np.concatenate([np.array(["a", "b"], dtype=object)[truth], ["b"] * 10])
+    assert Calibrator(["a", "b"]).fit(unseen, labels).temperature_ == pytest.approx(clean, rel=1e-6)
+    with pytest.raises(FramingError, match=r"^Got labels \['z'\] outside the classes \['a', 'b'\], or no labels at all"):
+        Calibrator(["a", "b"]).fit(proba[:2], ["a", "z"])
+    with pytest.raises(FramingError, match=r"^Got method='temperature', expected sigmoid or isotonic"):
+        Calibrator.fitted(["a", "b"], "temperature", [])
+
+
 def test_the_calibrator_is_a_scikit_learn_estimator() -> None:
     calibrator = Calibrator(["a", "b"], "isotonic")
     assert calibrator.get_params() == {"classes": ["a", "b"], "method": "isotonic"}
