@@ -96,7 +96,8 @@ def reference_profile(
     if model.blend is not None and model.blend.weight < 1:
         # The stacker's inputs carry the blend's other share, whatever their gain in LightGBM.
         first = list(model.blend.columns)
-        order = first + [j for j in order if j not in set(first)]
+        taken = set(first)
+        order = first + [j for j in order if j not in taken]
     order = order[:top]
     texts = list(texts)
     if len(texts) > max_texts:

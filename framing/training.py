@@ -718,7 +718,7 @@ def cross_validate(
                 # The fold's score as the run would use it: blended with the weight the earlier
                 # folds choose (LightGBM alone for the first).
                 earlier = other_folds_rows(folds[:number], number - 1, True)
-                w = _weight_table(list(config.blend.weights), oof[earlier], oof_stacker[earlier], y[earlier], classes)[0] if len(earlier) else 1.0
+                w = choose_blend_on(config, CrossValidation(scores, oof, oof_stacker, folds), y, classes, earlier)
                 score = classification_metrics(y[fold.test], names[(w * proba + (1 - w) * oof_stacker[fold.test]).argmax(axis=1)], classes)["macro_f1"]
             on_fold(number, score)
     return CrossValidation(scores, oof, oof_stacker, folds)
