@@ -11,12 +11,25 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from framing.errors import FramingError
+from framing.families import Section, registry
+from framing.families.attribution import AttributionConfig
+from framing.families.lexicon import LexiconConfig
+from framing.families.style import StyleConfig
+from framing.families.text_scores import TextScoresConfig
+from framing.families.tfidf import TfidfConfig
 
 __all__ = [
     "Config",
@@ -54,20 +67,14 @@ CANONICAL_COLUMNS = ("id", "text", "title", "outlet", "url", "published_at")
 PACKAGED = "default"
 # The name data.paths uses for the demo corpus shipped in the package (framing/data).
 DEMO = "demo"
-RESOURCE_KEYS = (
-    ("clean", "patterns"),
-    ("features", "lexicon", "lexicons"),
-    ("features", "attribution", "gazetteer"),
-    ("features", "style", "evaluative"),
-)
+RESOURCE_KEYS = (("clean", "patterns"), *(("features", name, field) for name, family in registry().items() for field in family.resources))
 
 
 class ConfigError(FramingError):
     """A config file or override is invalid; the message names the file and the key path."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+_Section = Section
 
 
 class DataConfig(_Section):
@@ -119,105 +126,34 @@ class DataConfig(_Section):
         return self
 
 
-class TfidfConfig(_Section):
-    """Arguments of one :class:`~sklearn.feature_extraction.text.TfidfVectorizer`."""
+def _features_model() -> type[BaseModel]:
+    """The ``features`` section: one field per registered feature family (:mod:`framing.families`),
+    in pipeline order, each validated by the family's own schema."""
+    from framing.families import registry
 
-    enabled: bool = True
-    analyzer: Literal["word", "char", "char_wb"] = "word"
-    ngram_range: tuple[int, int] = (1, 2)
-    min_df: int | float = 2
-    max_df: int | float = 1.0
-    max_features: int | None = Field(default=50_000, gt=0)
-    sublinear_tf: bool = True
-    lowercase: bool = True
-
-    @field_validator("min_df", "max_df")
-    @classmethod
-    def _document_frequency(cls, value: int | float) -> int | float:
-        # As in scikit-learn: an int counts documents, a float is a share of them.
-        if isinstance(value, float) and not 0 < value <= 1:
-            raise ValueError(f"a share of documents must be in (0, 1], got {value}; use an int to count documents")
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"a count of documents must be at least 1, got {value}")
-        return value
-
-    @field_validator("ngram_range")
-    @classmethod
-    def _ordered_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        low, high = value
-        if not 1 <= low <= high:
-            raise ValueError(f"expected 1 <= low <= high, got {list(value)}")
-        return value
-
-
-class LexiconConfig(_Section):
-    """Arguments of :class:`framing.features.lexicon.LexiconFeatures`."""
-
-    enabled: bool = True
-    lexicons: str | None = None
-    min_term_count: int = Field(default=3, ge=1)
-    title: bool = True  # hits in the headline counted apart (title_<category>), when titles are mapped
-
-
-class AttributionConfig(_Section):
-    """Arguments of :class:`framing.features.attribution.AttributionFeatures`."""
-
-    enabled: bool = True
-    gazetteer: str | None = None
-    window: int = Field(default=80, ge=1)
-
-
-class StyleConfig(_Section):
-    """Arguments of :class:`framing.features.style.StyleFeatures`."""
-
-    enabled: bool = True
-    evaluative: str | None = None
-    cleaning_counts: bool = True
-
-
-def _default_views() -> list[Literal["word", "char"]]:
-    return ["word", "char"]
-
-
-class TextScoresConfig(_Section):
-    """Arguments of :class:`framing.features.text_scores.TextScoreFeatures`: linear n-gram models
-    whose out-of-fold class scores are LightGBM columns (inner folds grouped like the split)."""
-
-    enabled: bool = True
-    views: list[Literal["word", "char"]] = Field(default_factory=_default_views, min_length=1)
-    word_ngram_range: tuple[int, int] = (1, 2)
-    char_ngram_range: tuple[int, int] = (2, 5)
-    min_df: int = Field(default=2, ge=1)
-    max_features: int | None = Field(default=100_000, gt=0)
-    classifier: Literal["svm", "logistic"] = "svm"  # svm: decision values; logistic: probabilities
-    C: float = Field(default=0.5, gt=0)
-    inner_folds: int = Field(default=5, ge=2)
-    title: bool = True  # a view over the headlines, when the corpus maps a title column
-
-    @field_validator("word_ngram_range", "char_ngram_range")
-    @classmethod
-    def _ordered_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        low, high = value
-        if not 1 <= low <= high:
-            raise ValueError(f"expected 1 <= low <= high, got {list(value)}")
-        return value
-
-
-class FeaturesConfig(_Section):
-    """Feature families, each a named step of the pipeline's ``features`` union.
-
-    The default design: stacked text scores (``text_scores``) beside the domain features; raw
-    TF-IDF columns (``word``, ``char``) are an option, off unless enabled.
-    """
-
-    text_scores: TextScoresConfig = Field(default_factory=TextScoresConfig)
-    word: TfidfConfig = Field(default_factory=lambda: TfidfConfig(enabled=False, analyzer="word", ngram_range=(1, 2)))
-    char: TfidfConfig = Field(
-        default_factory=lambda: TfidfConfig(enabled=False, analyzer="char_wb", ngram_range=(2, 5), max_features=100_000)
+    fields: dict[str, Any] = {name: (type(family.default()), Field(default_factory=family.default)) for name, family in registry().items()}
+    return create_model(
+        "FeaturesConfig",
+        __base__=_Section,
+        __doc__=(
+            "Feature families, each a named step of the pipeline's ``features`` union.\n\n"
+            "The default design: stacked text scores (``text_scores``) beside the domain features; raw\n"
+            "TF-IDF columns (``word``, ``char``) are an option, off unless enabled. Other families come\n"
+            "from :mod:`framing.families`."
+        ),
+        **fields,
     )
-    lexicon: LexiconConfig = Field(default_factory=LexiconConfig)
-    attribution: AttributionConfig = Field(default_factory=AttributionConfig)
-    style: StyleConfig = Field(default_factory=StyleConfig)
+
+
+if TYPE_CHECKING:
+
+    class FeaturesConfig(_Section):
+        """Typed view of the generated model: every family section is reached by attribute."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    FeaturesConfig = _features_model()
 
 
 class CleanConfig(_Section):

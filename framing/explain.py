@@ -5,12 +5,15 @@ values on the raw score, one sparse matrix per class) and keeps, per article, th
 that pushed the predicted class most. For a model that blends LightGBM with the text-score
 stacker (:class:`framing.model.Blend`), a feature's contribution is LightGBM's weight times its
 TreeSHAP value plus the stacker's share times its linear term: an attribution, not an exact split,
-as the blend mixes probabilities while each part's terms are on its own log-odds. Each is mapped back to what a person can read:
+as the blend mixes probabilities while each part's terms are on its own log-odds. Each is mapped
+back to what a person can read by its family's :meth:`framing.families.Family.describe`, through a
+:class:`Reading` of the article:
 
 - a word or character n-gram -> its occurrences in the text;
 - a lexicon category or term -> the lexicon hits (term, category, span);
 - an attribution feature -> the attributions it counts (source, cue, origin group, direct or not);
-- a style feature -> a sentence describing the measured value ("14 sentences").
+- a style feature -> a sentence describing the measured value ("14 sentences");
+- a stacked text score -> its linear model's heaviest n-grams in the text.
 
 Cues are found in the cleaned text (the features never see anything else), then located in the
 ORIGINAL input text, so ``text[cue["start"]:cue["end"]] == cue["text"]``. Cleaning deletes page
@@ -28,12 +31,11 @@ from __future__ import annotations
 
 import html
 import itertools
-import math
 import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -47,12 +49,8 @@ if TYPE_CHECKING:
     from framing.config import DataConfig
     from framing.model import FramingModel
 
-__all__ = ["evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
+__all__ = ["Reading", "evidence", "explain_text", "locate", "print_explanation", "read_article", "render_html", "write_html"]
 
-KINDS = {"word": "ngram", "char": "ngram", "text_scores": "text_score", "lexicon": "lexicon", "attribution": "attribution", "style": "style"}
-# A text score is explained by its linear model's n-grams found in the article: this many, the
-# heaviest weight x TF-IDF value first.
-TEXT_SCORE_NGRAMS = 5
 # Cues listed per feature: a character n-gram can occur hundreds of times; the description still
 # gives the full count.
 MAX_CUES = 20
@@ -75,7 +73,7 @@ class _Parts:
     short: list[str]
     classes: list[Any]
     placeholder: str | None
-    term_of: dict[str, str] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 _PARTS: weakref.WeakKeyDictionary[Any, _Parts] = weakref.WeakKeyDictionary()
@@ -86,8 +84,6 @@ def _parts(fitted: FramingModel) -> _Parts:
     cached = _PARTS.get(fitted)
     if cached is not None:
         return cached
-    from framing.features.lexicon import LexiconFeatures
-
     model = fitted
     try:
         booster = model.booster
@@ -99,7 +95,6 @@ def _parts(fitted: FramingModel) -> _Parts:
     cleaner = model.cleaner
     families = model.families()
     family, short = zip(*(name.split("__", 1) for name in names)) if names else ((), ())
-    lexicon = families.get("lexicon")
     parts = _Parts(
         model=model,
         cleaner=cleaner,
@@ -109,7 +104,6 @@ def _parts(fitted: FramingModel) -> _Parts:
         short=list(short),
         classes=list(model.classes_),
         placeholder=getattr(getattr(cleaner, "patterns_", None), "placeholder", None),
-        term_of=lexicon.column_terms() if isinstance(lexicon, LexiconFeatures) else {},
     )
     _PARTS[fitted] = parts
     return parts
@@ -295,8 +289,8 @@ def evidence(
             columns, values = _blended(columns, values, blend, X, i, classes[i], len(parts.names))
         top = _top(columns, values, k)
         features = _row_values(X, i, [j for j, _ in top])
-        reader = _Reader(parts, text, cleaned[i], str(parts.classes[classes[i]]), views.row(i))
-        out.append(reader.items(top, features))
+        reading = Reading(parts, text, cleaned[i], str(parts.classes[classes[i]]), views.row(i))
+        out.append(reading.items(top, features))
     return out
 
 
@@ -319,229 +313,84 @@ class _ViewRows:
 
 
 # -- mapping features back to text -------------------------------------------------------------
-class _Reader:
-    """Cues of one article for the features asked about, located in the original text."""
+class Reading:
+    """One article as a feature family reads it back (:meth:`framing.families.Family.describe`):
+    its cleaned text, the model's fitted transformers, and the span-finding helpers.
 
-    def __init__(self, parts: _Parts, original: str, cleaned: str, label: str, view_row: Any = None) -> None:
+    Cues are found in the cleaned text, memoised per article (:meth:`memo`), and moved to the
+    original text by :func:`locate` once every item of the article is described.
+    """
+
+    def __init__(self, parts: _Parts, original: str, cleaned: Any, label: str, view_row: Any = None) -> None:
         self.parts = parts
         # view -> this article's TF-IDF row under that text model's vectorizer (see _ViewRows)
-        self.view_row = view_row
+        self._view_row = view_row
         self.original = original
         self.cleaned = cleaned
+        self.doc = str(cleaned)
         self.label = label
-        self._hits: list[dict[str, Any]] | None = None
-        self._sources: list[dict[str, Any]] | None = None
+        self._memo: dict[str, Any] = {}
         self._tokens: dict[str, list[tuple[str, int, int]]] = {}
 
-    # The cue lists, found in the cleaned text once and on demand.
-    def lexicon(self) -> list[dict[str, Any]]:
-        if self._hits is None:
-            extractor = self.parts.families.get("lexicon")
-            hits = extractor.find(str(self.cleaned)) if extractor is not None else []
-            self._hits = [{"text": h.text, "start": h.start, "end": h.end, "term": h.term, "category": h.category} for h in hits]
-        return self._hits
+    def transformer(self, family: str) -> Any:
+        """The model's fitted transformer of ``family``, or ``None`` when the model has none."""
+        return self.parts.families.get(family)
 
-    def attributions(self) -> list[dict[str, Any]]:
-        if self._sources is None:
-            extractor = self.parts.families.get("attribution")
-            found = extractor.find(str(self.cleaned)) if extractor is not None else []
-            self._sources = [
-                {
-                    "text": a.source,
-                    "start": a.start,
-                    "end": a.end,
-                    "source": a.source,
-                    "name": a.name or a.source,
-                    "group": a.group,
-                    "cue": a.cue,
-                    "cue_start": a.cue_start,
-                    "cue_end": a.cue_end,
-                    "direct": bool(a.direct),
-                    "anonymous": bool(a.anonymous),
-                }
-                for a in found
-            ]
-        return self._sources
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per article and ``key`` (a family's cue list)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
-    def items(self, top: list[tuple[int, float]], values: list[float]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for (column, contribution), value in zip(top, values):
-            family, short = self.parts.family[column], self.parts.short[column]
-            describe = getattr(self, f"_{KINDS.get(family, 'other')}", self._other)
-            description, cues = describe(family, short, value)
-            items.append(
-                {
-                    "feature": self.parts.names[column],
-                    "kind": KINDS.get(family, family),
-                    "contribution": contribution,
-                    "value": value,
-                    "description": description,
-                    "cues": [dict(c) for c in cues[:MAX_CUES]],
-                }
-            )
-        locate(self.original, self.cleaned, [c for item in items for c in item["cues"]], self.parts.placeholder)
-        for item in items:
-            if item["kind"] == "text_score":
-                # An n-gram that joins words across a line the cleaner removed is not in the
-                # article: it explains nothing a reader can find, so it is left out.
-                item["cues"] = [c for c in item["cues"] if c["start"] is not None]
-        return items
+    def model_memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per model and ``key`` (a table of the fitted transformer's)."""
+        if key not in self.parts.memo:
+            self.parts.memo[key] = compute()
+        return self.parts.memo[key]
 
-    def _absent(self, what: str) -> str:
+    def absent(self, what: str) -> str:
+        """The description of a feature whose cue does not occur."""
         return f"{what} does not occur: its absence pushed toward {self.label}"
 
-    def _ngram(self, family: str, gram: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        what = f"{'word' if family == 'word' else 'character'} n-gram {gram!r}"
-        if not value:
-            return self._absent(what), []
-        cues = _ngram_cues(self.parts.families.get(family), str(self.cleaned), gram, self._tokens)
-        return f"{what} occurs {len(cues)} time{'s' if len(cues) != 1 else ''} (TF-IDF {value:.3f})", cues
+    def ngram_cues(self, vectorizer: Any, gram: str, cache: dict[str, list[tuple[str, int, int]]] | None = None) -> list[dict[str, Any]]:
+        """Occurrences of a TF-IDF n-gram in the cleaned text, by ``vectorizer``'s own tokenisation."""
+        return _ngram_cues(vectorizer, self.doc, gram, self._tokens if cache is None else cache)
 
-    def _text_score(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        """A stacked text model's score, explained by its heaviest n-grams in the article."""
-        import numpy as np
+    def view_row(self, view: str) -> Any:
+        """The article's TF-IDF row (CSR) under the stacked text model of ``view``."""
+        if self._view_row is not None:
+            return self._view_row(view)
+        return self.parts.families["text_scores"].vectorizers_[view].transform([self.doc]).tocsr()
 
-        from framing.features.text_scores import INFIX
+    @staticmethod
+    def feature_names(vectorizer: Any) -> np.ndarray:
+        """``vectorizer.get_feature_names_out()``, computed once per fitted vectorizer."""
+        return _feature_names(vectorizer)
 
-        scores = self.parts.families.get(family)
-        infix = next((i for i in INFIX.values() if i in name), "_p_")
-        view, _, slug = name.partition(infix)
-        label = next((c for c in getattr(scores, "classes_", []) if "_".join(str(c).split()) == slug), None)
-        what = f"{view} n-gram model: {'p' if infix == '_p_' else 'score'}({label}) = {value:.2f}"
-        if scores is None or label is None or view not in scores.vectorizers_:
-            return what, []
-        vectorizer = scores.vectorizers_[view]
-        row = self.view_row(view) if self.view_row is not None else vectorizer.transform([str(self.cleaned)]).tocsr()
-        coefficients = scores.coefficients(view, label)
-        pushes = row.data * coefficients[row.indices] if coefficients is not None else np.zeros(len(row.data))
-        vocabulary = _feature_names(vectorizer)
-        positive = np.flatnonzero(pushes > 0)
-        if len(positive) > TEXT_SCORE_NGRAMS:
-            # Every n-gram whose push ties or beats the k-th largest: the order below breaks ties.
-            kth = np.partition(pushes[positive], len(positive) - TEXT_SCORE_NGRAMS)[len(positive) - TEXT_SCORE_NGRAMS]
-            positive = positive[pushes[positive] >= kth]
-        present = sorted(((float(pushes[p]), str(vocabulary[row.indices[p]])) for p in positive), reverse=True)
-        chosen = present[:TEXT_SCORE_NGRAMS]
-        if not chosen:
-            return f"{what}; no n-gram of this article pushes toward {label}", []
-        cache: dict[str, list[tuple[str, int, int]]] = {}
-        cues = []
-        for push, gram in chosen:
-            for cue in _ngram_cues(vectorizer, str(self.cleaned), gram, cache):
-                cues.append(cue | {"ngram": gram, "weight": push})
-        grams = ", ".join(f"{gram!r}" for _, gram in chosen)
-        return f"{what}; its n-grams here that push toward {label} most: {grams}", cues
+    def items(self, top: list[tuple[int, float]], values: list[float]) -> list[dict[str, Any]]:
+        from framing.families import family as registered
 
-    def _lexicon(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        if name.startswith("title_"):
-            # Hits in the headline: it is not part of the text, so they have no spans.
-            category, headline = name[6:], getattr(self.cleaned, "headline", None) or ""
-            extractor = self.parts.families.get("lexicon")
-            found = [h.text for h in extractor.find(headline) if h.category == category] if extractor is not None and headline else []
-            if not found:
-                return self._absent(f"a {category} cue in the headline"), []
-            return f"{len(found)} {category} cue{'s' if len(found) != 1 else ''} in the headline: {', '.join(map(repr, found))}", []
-        hits = self.lexicon()
-        if name.startswith("rate_"):
-            category = name[5:]
-            chosen = [h for h in hits if h["category"] == category]
-            if not chosen:
-                return self._absent(f"lexicon category {category}"), []
-            return f"{len(chosen)} {category} cue{'s' if len(chosen) != 1 else ''}, {value:.1f} per 1,000 tokens", chosen
-        term = self.parts.term_of.get(name, name[5:] if name.startswith("term_") else name)
-        chosen = [h for h in hits if h["term"] == term]
-        if not chosen:
-            return self._absent(f"lexicon term {term!r}"), []
-        return f"lexicon term {term!r} ({chosen[0]['category']}) occurs {len(chosen)} time{'s' if len(chosen) != 1 else ''}", chosen
-
-    def _attribution(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        found = self.attributions()
-        n = len(found)
-        if name.startswith("share_"):
-            group = name[6:]
-            chosen = [a for a in found if a["group"] == group]
-            if not chosen:
-                return self._absent(f"an attribution to a {group} source"), []
-            return f"{len(chosen)} of {n} attributions ({value:.0%}) are to {group} sources", chosen
-        if not found:
-            return f"no attribution at all ({name} = 0): the absence pushed toward {self.label}", []
-        if name == "density":
-            return f"{n} attribution{'s' if n != 1 else ''}, {value:.1f} per 1,000 tokens", found
-        if name == "direct_share":
-            chosen = [a for a in found if a["direct"]]
-            return f"{len(chosen)} of {n} attributions ({value:.0%}) attach to a direct quote", chosen
-        if name == "anonymous_share":
-            chosen = [a for a in found if a["anonymous"]]
-            return f"{len(chosen)} of {n} attributions ({value:.0%}) are to unnamed sources", chosen
-        if name == "diversity":
-            groups = sorted({a["group"] for a in found})
-            return f"origin-group diversity {value:.2f} (entropy over {', '.join(groups)})", found
-        if name == "n_sources":
-            return f"{value:.0f} distinct source{'s' if value != 1 else ''} quoted", found
-        if name == "both_sides":
-            extractor = self.parts.families["attribution"]
-            side = dict(zip(extractor.groups_, extractor.sides_))
-            chosen = [a for a in found if side.get(a["group"]) in ("alignment", "opposing")]
-            if value:
-                return "quotes both sides (an alignment group and an opposing group)", chosen
-            present = sorted({side.get(a["group"], "none") for a in chosen})
-            if not present:
-                return "does not quote both sides: no source of the alignment or the opposing side", chosen
-            return f"does not quote both sides: only the {present[0]} side ({', '.join(sorted({a['group'] for a in chosen}))})", chosen
-        return f"{name} = {value:.3g}", found
-
-    def _style(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        cues: list[dict[str, Any]] = []
-        if name in ("first_plural_rate", "evaluative_rate"):
-            cues = _style_words(self.parts.families.get("style"), str(self.cleaned), plural=name == "first_plural_rate")
-        return _describe_style(name, value), cues
-
-    def _other(self, family: str, name: str, value: float) -> tuple[str, list[dict[str, Any]]]:
-        return f"{family} feature {name} = {value:.3g}", []
-
-
-_STYLE = {
-    "n_sentences": "{v:.0f} sentences",
-    "sentence_words_mean": "{v:.1f} words per sentence on average",
-    "sentence_chars_std": "sentence lengths vary by {v:.0f} characters (standard deviation)",
-    "n_paragraphs": "{v:.0f} paragraphs",
-    "paragraph_words_mean": "{v:.1f} words per paragraph on average",
-    "paragraph_chars_std": "paragraph lengths vary by {v:.0f} characters (standard deviation)",
-    "question_rate": "{v:.1f} question marks per 1,000 tokens",
-    "exclamation_rate": "{v:.1f} exclamation marks per 1,000 tokens",
-    "first_plural_rate": "{v:.1f} first-person plurals (kita, kami) per 1,000 tokens",
-    "evaluative_rate": "{v:.1f} evaluative words per 1,000 tokens",
-}
-
-
-def _describe_style(name: str, value: float) -> str:
-    if name == "n_tokens_log":
-        return f"length: {math.expm1(value):.0f} tokens"
-    if name in _STYLE:
-        return _STYLE[name].format(v=value)
-    if name.startswith("quote_") and name.endswith("_rate"):
-        return f"{name[6:-5]} quote marks: {value:.1f} per 1,000 tokens"
-    if name.startswith("removed_"):
-        return f"cleaning removed {value:.0f} {name[8:].replace('_', ' ')} item{'s' if value != 1 else ''}"
-    return f"{name} = {value:.3g}"
-
-
-def _style_words(extractor: Any, doc: str, *, plural: bool) -> list[dict[str, Any]]:
-    """First-person plurals or evaluative words, as the style extractor counts them."""
-    if extractor is None:
-        return []
-    from framing.features._text import lower_same_length
-
-    cues = []
-    # The extractor scans " " + lower-cased text, its pattern consuming the character before a word.
-    for m in extractor.words_.finditer(" " + lower_same_length(doc)):
-        if bool(m.group(1)) != plural:
-            continue
-        start, end = m.span()
-        while start < end and not m.string[start].isalnum():
-            start += 1
-        cues.append({"text": doc[start - 1 : end - 1], "start": start - 1, "end": end - 1})
-    return cues
+        items: list[dict[str, Any]] = []
+        unlocated: list[dict[str, Any]] = []
+        for (column, contribution), value in zip(top, values):
+            name, short = self.parts.family[column], self.parts.short[column]
+            declared = registered(name)
+            description, cues = declared.describe(self, short, value)
+            item: dict[str, Any] = {
+                "feature": self.parts.names[column],
+                "kind": declared.kind,
+                "contribution": contribution,
+                "value": value,
+                "description": description,
+                "cues": [dict(c) for c in cues[:MAX_CUES]],
+            }
+            items.append(item)
+            if declared.located_cues_only:
+                unlocated.append(item)
+        locate(self.original, self.cleaned, [c for item in items for c in item["cues"]], self.parts.placeholder)
+        for item in unlocated:
+            item["cues"] = [c for c in item["cues"] if c["start"] is not None]
+        return items
 
 
 _NAMES: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
@@ -744,8 +593,11 @@ def explain_text(model: FramingModel, text: str, k: int = 10) -> dict[str, Any]:
     proba = parts.model.proba_of(X)[0]
     label = parts.classes[int(proba.argmax())]
     items = evidence(model, [text], k, cleaned=cleaned, X=X, predicted=[label])[0]
-    reader = _Reader(parts, text, cleaned[0], str(label))
-    lexicon, attributions = [dict(h) for h in reader.lexicon()], [dict(a) for a in reader.attributions()]
+    from framing.families.attribution import Attribution
+    from framing.families.lexicon import Lexicon
+
+    reading = Reading(parts, text, cleaned[0], str(label))
+    lexicon, attributions = [dict(h) for h in Lexicon().hits(reading)], [dict(a) for a in Attribution().sources(reading)]
     locate(text, cleaned[0], lexicon + attributions, parts.placeholder)
     lex = parts.families.get("lexicon")
     attr = parts.families.get("attribution")

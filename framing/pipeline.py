@@ -19,7 +19,6 @@ if TYPE_CHECKING:
         FeaturesConfig,
         ModelConfig,
         SplitConfig,
-        TfidfConfig,
     )
 
 __all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "fit_pipeline", "lightgbm_params", "stack_groups"]
@@ -27,47 +26,14 @@ __all__ = ["build_cleaner", "build_family", "build_pipeline", "feature_names", "
 _DOUBLE_PREFIX = re.compile(r"^(\w+?)__\1__")
 
 
-def _tfidf(section: TfidfConfig) -> Any:
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(
-        analyzer=section.analyzer,
-        ngram_range=tuple(section.ngram_range),
-        min_df=section.min_df,
-        max_df=section.max_df,
-        max_features=section.max_features,
-        sublinear_tf=section.sublinear_tf,
-        lowercase=section.lowercase,
-        dtype=np.float32,
-    )
-
-
 def build_family(features: FeaturesConfig, name: str, seed: int = 0) -> Any:
-    """The unfitted transformer of one feature family, or ``"drop"`` when it is disabled."""
+    """The unfitted transformer of one feature family (:mod:`framing.families`), or ``"drop"`` when it is disabled."""
+    from framing.families import registry
+
     section = getattr(features, name)
     if not section.enabled:
         return "drop"
-    arguments = section.model_dump(exclude={"enabled"})
-    if name in ("word", "char"):
-        return _tfidf(section)
-    if name == "text_scores":
-        from framing.features.text_scores import TextScoreFeatures
-
-        return TextScoreFeatures(**arguments, seed=seed)
-    if name == "lexicon":
-        from framing.features.lexicon import LexiconFeatures
-
-        return LexiconFeatures(**arguments)
-    if name == "attribution":
-        from framing.features.attribution import AttributionFeatures
-
-        return AttributionFeatures(**arguments)
-    if name == "style":
-        from framing.features.style import StyleFeatures
-
-        return StyleFeatures(**arguments)
-    raise ValueError(f"no transformer for feature family {name!r}")  # a schema field without a builder
+    return registry()[name].build(section, seed)
 
 
 def build_cleaner(clean: CleanConfig) -> Any:
@@ -159,7 +125,9 @@ def fit_pipeline(pipeline: Pipeline, texts: Any, y: Any, *, groups: Any = None, 
     from sklearn import config_context
 
     union = pipeline.named_steps["features"]
-    routed = groups is not None and any(name == "text_scores" and est != "drop" for name, est in union.transformer_list)
+    from framing.families import family
+
+    routed = groups is not None and any(family(name).wants_groups and est != "drop" for name, est in union.transformer_list)
     head = pipeline[:-1]
     if cleaned is not None and "clean" in pipeline.named_steps:
         pipeline.named_steps["clean"].fit([])

@@ -32,15 +32,6 @@ __all__ = [
     "top_features_figure",
 ]
 
-# One colour per feature family, the same in every run so plots can be compared side by side;
-# families not listed take the remaining tab10 colours in order of appearance.
-_FAMILY_COLOURS = {
-    "word": "#1f77b4",
-    "char": "#17becf",
-    "lexicon": "#ff7f0e",
-    "attribution": "#2ca02c",
-    "style": "#9467bd",
-}
 _SPARE_COLOURS = ["#d62728", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"]
 _BAR = "#4c72b0"
 _BEFORE = "#dd8452"
@@ -555,9 +546,14 @@ def top_features_figure(names: Sequence[str], gains: Sequence[float], *, k: int 
     families, labels = zip(*(_feature_label(names[i]) for i in order))
     colours: dict[str, str] = {}
     spare = iter(_SPARE_COLOURS * (1 + len(set(families)) // len(_SPARE_COLOURS)))
+    # One colour per feature family (its declaration's), the same in every run so plots can be
+    # compared side by side; families without one take the spare colours in order of appearance.
+    from framing.families import registry
+
+    fixed = {name: declared.colour for name, declared in registry().items() if declared.colour}
     for family in families:
         if family not in colours:
-            colours[family] = _FAMILY_COLOURS.get(family) or next(spare)
+            colours[family] = fixed.get(family) or next(spare)
     positions = np.arange(shown)[::-1]  # largest gain on top
     top_values = values[order]
     ax.barh(positions, top_values, height=0.7, color=[colours[f] for f in families])
@@ -572,7 +568,7 @@ def top_features_figure(names: Sequence[str], gains: Sequence[float], *, k: int 
 
     from matplotlib.patches import Patch
 
-    known = [f for f in _FAMILY_COLOURS if f in colours] + [f for f in colours if f not in _FAMILY_COLOURS]
+    known = [f for f in fixed if f in colours] + [f for f in colours if f not in fixed]
     handles = [Patch(color=colours[f], label=f"{f} ({families.count(f)})") for f in known]
     fig.legend(
         handles=handles,
