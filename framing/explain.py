@@ -281,7 +281,7 @@ def evidence(
     raw = parts.model.booster.predict(X, pred_contrib=True, num_threads=parts.model.threads())
     contributions = _Contributions(raw, len(parts.classes), len(parts.names))
     out = []
-    views = _ViewRows(parts, cleaned)
+    batch = _Batch(cleaned)
     blend = parts.model.blend
     for i, text in enumerate(texts):
         columns, values, _ = contributions.row(i, classes[i])
@@ -289,27 +289,17 @@ def evidence(
             columns, values = _blended(columns, values, blend, X, i, classes[i], len(parts.names))
         top = _top(columns, values, k)
         features = _row_values(X, i, [j for j, _ in top])
-        reading = Reading(parts, text, cleaned[i], str(parts.classes[classes[i]]), views.row(i))
+        reading = Reading(parts, text, cleaned[i], str(parts.classes[classes[i]]), batch, i)
         out.append(reading.items(top, features))
     return out
 
 
-class _ViewRows:
-    """The TF-IDF rows of a batch under each stacked text model's vectorizer, computed once per
-    view for the whole batch (when a text score of that view is first explained)."""
+class _Batch:
+    """The cleaned texts explained together, and what families compute once for all of them."""
 
-    def __init__(self, parts: _Parts, cleaned: Sequence[Any]) -> None:
-        self.scores: Any = parts.families.get("text_scores")
+    def __init__(self, cleaned: Sequence[Any]) -> None:
         self.docs = [str(doc) for doc in cleaned]
-        self.matrices: dict[str, Any] = {}
-
-    def matrix(self, view: str) -> Any:
-        if view not in self.matrices:
-            self.matrices[view] = self.scores.vectorizers_[view].transform(self.docs).tocsr()
-        return self.matrices[view]
-
-    def row(self, i: int) -> Any:
-        return lambda view: self.matrix(view)[i]
+        self.memo: dict[str, Any] = {}
 
 
 # -- mapping features back to text -------------------------------------------------------------
@@ -319,16 +309,30 @@ class Reading:
 
     Cues are found in the cleaned text, memoised per article (:meth:`memo`), and moved to the
     original text by :func:`locate` once every item of the article is described.
+
+    Attributes
+    ----------
+    original
+        The article as given; cue spans end up indexing it.
+    cleaned
+        Its cleaned text (a ``str``, possibly carrying ``.headline`` and ``.counts``).
+    doc
+        ``str(cleaned)``, the text the features saw and the cues' spans first index.
+    label
+        The predicted class being explained.
+    batch_docs, index
+        Every cleaned text explained with this one, and this one's place among them.
     """
 
-    def __init__(self, parts: _Parts, original: str, cleaned: Any, label: str, view_row: Any = None) -> None:
+    def __init__(self, parts: _Parts, original: str, cleaned: Any, label: str, batch: _Batch | None = None, index: int = 0) -> None:
         self.parts = parts
-        # view -> this article's TF-IDF row under that text model's vectorizer (see _ViewRows)
-        self._view_row = view_row
         self.original = original
         self.cleaned = cleaned
         self.doc = str(cleaned)
         self.label = label
+        self._batch = batch if batch is not None else _Batch([cleaned])
+        self.batch_docs = self._batch.docs
+        self.index = index if batch is not None else 0
         self._memo: dict[str, Any] = {}
         self._tokens: dict[str, list[tuple[str, int, int]]] = {}
 
@@ -341,6 +345,13 @@ class Reading:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def batch_memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per batch of articles explained together and ``key`` (a matrix
+        over :attr:`batch_docs`, of which this article is row :attr:`index`)."""
+        if key not in self._batch.memo:
+            self._batch.memo[key] = compute()
+        return self._batch.memo[key]
 
     def model_memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()``, once per model and ``key`` (a table of the fitted transformer's)."""
@@ -355,12 +366,6 @@ class Reading:
     def ngram_cues(self, vectorizer: Any, gram: str, cache: dict[str, list[tuple[str, int, int]]] | None = None) -> list[dict[str, Any]]:
         """Occurrences of a TF-IDF n-gram in the cleaned text, by ``vectorizer``'s own tokenisation."""
         return _ngram_cues(vectorizer, self.doc, gram, self._tokens if cache is None else cache)
-
-    def view_row(self, view: str) -> Any:
-        """The article's TF-IDF row (CSR) under the stacked text model of ``view``."""
-        if self._view_row is not None:
-            return self._view_row(view)
-        return self.parts.families["text_scores"].vectorizers_[view].transform([self.doc]).tocsr()
 
     @staticmethod
     def feature_names(vectorizer: Any) -> np.ndarray:

@@ -81,7 +81,9 @@ class TextScores(Family):
         if scores is None or label is None or view not in scores.vectorizers_:
             return what, []
         vectorizer = scores.vectorizers_[view]
-        row = reading.view_row(view)
+        # The batch's TF-IDF rows under this view's vectorizer, computed once for the whole batch.
+        matrix = reading.batch_memo(f"{self.name}.{view}", lambda: vectorizer.transform(reading.batch_docs).tocsr())
+        row = matrix[reading.index]
         coefficients = scores.coefficients(view, label)
         pushes = row.data * coefficients[row.indices] if coefficients is not None else np.zeros(len(row.data))
         vocabulary = reading.feature_names(vectorizer)
