@@ -129,9 +129,9 @@ class DataConfig(_Section):
 def _features_model() -> type[BaseModel]:
     """The ``features`` section: one field per registered feature family (:mod:`framing.families`),
     in pipeline order, each validated by the family's own schema."""
-    from framing.families import registry
+    from framing.families import freeze
 
-    fields: dict[str, Any] = {name: (type(family.default()), Field(default_factory=family.default)) for name, family in registry().items()}
+    fields: dict[str, Any] = {name: (family.config, Field(default_factory=family.default)) for name, family in freeze().items()}
     return create_model(
         "FeaturesConfig",
         __base__=_Section,
@@ -148,7 +148,14 @@ def _features_model() -> type[BaseModel]:
 if TYPE_CHECKING:
 
     class FeaturesConfig(_Section):
-        """Typed view of the generated model: every family section is reached by attribute."""
+        """Typed view of the generated model: the built-in families' sections, and any other by attribute."""
+
+        text_scores: TextScoresConfig = TextScoresConfig()
+        word: TfidfConfig = TfidfConfig()
+        char: TfidfConfig = TfidfConfig()
+        lexicon: LexiconConfig = LexiconConfig()
+        attribution: AttributionConfig = AttributionConfig()
+        style: StyleConfig = StyleConfig()
 
         def __getattr__(self, name: str) -> Any: ...
 

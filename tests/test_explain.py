@@ -404,3 +404,37 @@ def test_a_text_score_is_explained_by_its_models_ngrams_with_spans_in_the_origin
             assert re.sub(r"\s+", " ", ARTICLE[cue["start"] : cue["end"]].lower()) == cue["ngram"]
         grams = list(dict.fromkeys(c["ngram"] for c in item["cues"]))
         assert item["description"].endswith(", ".join(repr(g) for g in grams))
+
+
+@pytest.mark.parametrize(
+    ("family", "column", "value", "description", "cues"),
+    [
+        ("lexicon", "rate_delegitimising_label", 12.5, "1 delegitimising_label cue, 12.5 per 1,000 tokens", [("Rezim Zionis", 0, 12)]),
+        ("lexicon", "rate_hedging", 0.0, "lexicon category hedging does not occur: its absence pushed toward critical", []),
+        ("attribution", "density", 20.0, "2 attributions, 20.0 per 1,000 tokens", [("IRNA", 79, 83), ("juru bicara Kremlin", 164, 183)]),
+        ("attribution", "share_iranian_state", 0.5, "1 of 2 attributions (50%) are to iranian_state sources", [("IRNA", 79, 83)]),
+        (
+            "attribution", "both_sides", 0.0, "does not quote both sides: only the alignment side (iranian_state, russian_official)",
+            [("IRNA", 79, 83), ("juru bicara Kremlin", 164, 183)],
+        ),
+        ("style", "n_sentences", 4.0, "4 sentences", []),
+        ("style", "n_tokens_log", 3.0, "length: 19 tokens", []),
+        ("style", "removed_link_box", 1.0, "cleaning removed 1 link box item", []),
+        # "Kesombongan" once: the "Baca juga" line is cleaned away and "kesombongannya" is another word.
+        ("word", "kesombongan", 0.31, "word n-gram 'kesombongan' occurs 1 time (TF-IDF 0.310)", [("Kesombongan", 114, 125)]),
+        ("word", "gaza", 0.0, "word n-gram 'gaza' does not occur: its absence pushed toward critical", []),
+        ("gone", "x", 2.5, "gone feature x = 2.5", []),  # a family this install lacks
+    ],
+)
+def test_each_family_describes_its_columns(model, family: str, column: str, value: float, description: str, cues: list) -> None:  # noqa: ANN001
+    from framing.explain import Reading, _parts
+    from framing.families import family as registered
+
+    _, _, pipeline = model
+    cleaned = pipeline.clean([ARTICLE])[0]
+    reading = Reading(_parts(pipeline), ARTICLE, cleaned, "critical")
+    said, found = registered(family).describe(reading, column, value)
+    assert said == description
+    # Spans of the cleaned text, which the cues are found in (locate moves them to the original).
+    assert [(c["text"], c["start"], c["end"]) for c in found] == cues
+    assert all(str(cleaned)[c["start"] : c["end"]] == c["text"] for c in found)

@@ -71,6 +71,7 @@ def _declare(**attributes: object) -> type[Family]:
         (_declare(name="Extra-Thing"), "Feature family Declared has name 'Extra-Thing': expected lower-case words joined by '_', e.g. 'quote_marks'."),
         (_declare(name="two__parts"), "Feature family Declared has name 'two__parts': expected lower-case words joined by '_', e.g. 'quote_marks'."),
         (_declare(config=_NoSwitch), "Feature family 'extra_thing': config must be a framing.families.Section with an 'enabled' field."),
+        (_declare(config=dict), "Feature family 'extra_thing': config must be a framing.families.Section with an 'enabled' field."),
         (_declare(resources=("paths",)), "Feature family 'extra_thing': resources names ['paths'], which are not fields of its config."),
         (
             _declare(name="lexicon", config=LexiconConfig),
@@ -233,10 +234,41 @@ def test_a_family_in_one_file_of_another_package_trains_and_explains(tmp_path: P
 
 def test_an_entry_point_that_does_not_load_is_named_in_the_error(tmp_path: Path) -> None:
     site = _site(tmp_path, "broken", "no_such_module")
+    message = (
+        "Cannot load feature family 'broken' (no_such_module), named by the "
+        "'framing.families' entry point of an installed package: No module named 'no_such_module'."
+    )
     code = f"from framing.config import load_config\nload_config({str(ROOT / 'configs' / 'stance.yaml')!r})"
     result = _run(site, "-c", code)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "framing.errors.FramingError: Cannot load feature family 'broken' (no_such_module), named by the "
-        "'framing.families' entry point of an installed package: No module named 'no_such_module'."
+    assert result.stderr.strip().splitlines()[-1] == f"framing.errors.FramingError: {message}"
+    # The command line says so in one line, without a traceback.
+    cli = _run(site, "-c", "import sys; sys.argv = ['framing', 'train', '--config', 'x.yaml']; from framing.cli import main; main()")
+    assert (cli.returncode, " ".join(cli.stderr.split())) == (2, f"error: {message}")
+
+
+def test_a_family_registered_after_the_config_schema_is_built_is_refused(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """\
+        import framing.config
+        from framing.errors import FramingError
+        from framing.families import Family, Section, register
+
+        class LateConfig(Section):
+            enabled: bool = False
+
+        try:
+            @register
+            class Late(Family):
+                name, kind, config = "late", "late", LateConfig
+        except FramingError as exc:
+            print(exc)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "Feature family 'late' (__main__) was registered after framing.config built the config schema, so no config could "
+        "turn it on. Declare it in a module named by a 'framing.families' entry point, and do not import framing.config "
+        "at the top of that module."
     )

@@ -52,7 +52,7 @@ from framing.errors import FramingError
 if TYPE_CHECKING:
     from framing.explain import Reading
 
-__all__ = ["ENTRY_POINTS", "Cues", "Family", "Section", "family", "register", "registry"]
+__all__ = ["ENTRY_POINTS", "Cues", "Family", "Section", "family", "freeze", "register", "registry"]
 
 # The entry-point group another package uses to add families.
 ENTRY_POINTS = "framing.families"
@@ -83,12 +83,15 @@ class Family:
         Place in the pipeline's union (smaller first; ties by name). It fixes the column order.
     resources
         Fields of ``config`` that name resource files (YAML): relative paths in a config file
-        resolve against its folder; ``default`` (or ``None``) is the file packaged with framing.
+        resolve against its folder; ``default`` (or ``None``) is passed on as it is, for the
+        transformer to read its packaged file.
     colour
         Its colour in the plots (a matplotlib colour), or ``None`` for a spare one.
     wants_groups
         The transformer's ``fit`` takes ``groups`` (the split's outlets or time blocks), routed to
-        it by scikit-learn's metadata routing.
+        it by scikit-learn's metadata routing; the transformer must also request them, as
+        :class:`framing.features.text_scores.TextScoreFeatures` does with
+        ``__metadata_request__fit = {"groups": True}`` (and the same for ``fit_transform``).
     located_cues_only
         Cues that cannot be placed in the original text are left out of its evidence.
     """
@@ -120,6 +123,7 @@ class Family:
 _F = TypeVar("_F", bound=type[Family])
 _REGISTRY: dict[str, Family] = {}
 _LOADED = False
+_FROZEN = False  # set by freeze(): the config schema is built from the families registered so far
 
 
 def register(cls: _F) -> _F:
@@ -140,7 +144,7 @@ def register(cls: _F) -> _F:
     name = cls.name
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise FramingError(f"Feature family {cls.__qualname__} has name {name!r}: expected lower-case words joined by '_', e.g. 'quote_marks'.")
-    if not (isinstance(cls.config, type) and issubclass(cls.config, BaseModel)) or "enabled" not in cls.config.model_fields:
+    if not (isinstance(cls.config, type) and issubclass(cls.config, Section)) or "enabled" not in cls.config.model_fields:
         raise FramingError(f"Feature family {name!r}: config must be a framing.families.Section with an 'enabled' field.")
     unknown = [field for field in cls.resources if field not in cls.config.model_fields]
     if unknown:
@@ -148,6 +152,12 @@ def register(cls: _F) -> _F:
     previous = _REGISTRY.get(name)
     if previous is not None and (type(previous).__module__, type(previous).__qualname__) != (cls.__module__, cls.__qualname__):
         raise FramingError(f"Two feature families are named {name!r}: {type(previous).__module__}.{type(previous).__qualname__} and {cls.__module__}.{cls.__qualname__}.")
+    if previous is None and _FROZEN:
+        raise FramingError(
+            f"Feature family {name!r} ({cls.__module__}) was registered after framing.config built the config schema, so no config "
+            "could turn it on. Declare it in a module named by a 'framing.families' entry point, and do not import framing.config "
+            "at the top of that module."
+        )
     _REGISTRY[name] = cls()
     return cls
 
@@ -157,15 +167,26 @@ def _load() -> None:
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    for point in entry_points(group=ENTRY_POINTS):
-        try:
-            point.load()
-        except Exception as exc:
-            _LOADED = False
-            raise FramingError(f"Cannot load feature family {point.name!r} ({point.value}), named by the {ENTRY_POINTS!r} entry point of an installed package: {exc}.") from exc
+    _LOADED = True  # set first: a declaration module imports this package while it loads
+    try:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        for point in entry_points(group=ENTRY_POINTS):
+            try:
+                point.load()
+            except Exception as exc:
+                raise FramingError(f"Cannot load feature family {point.name!r} ({point.value}), named by the {ENTRY_POINTS!r} entry point of an installed package: {exc}.") from exc
+    except BaseException:
+        _LOADED = False
+        raise
+
+
+def freeze() -> Mapping[str, Family]:
+    """The registry, closed to new families: what :mod:`framing.config` builds its schema from."""
+    global _FROZEN
+    families = registry()
+    _FROZEN = True
+    return families
 
 
 def registry() -> Mapping[str, Family]:
