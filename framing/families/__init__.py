@@ -133,8 +133,9 @@ def register(cls: _F) -> _F:
     ------
     FramingError
         The class is not a ``Family``, lacks ``name``, ``kind`` or ``config``, its name is not
-        lower-case words joined by ``_``, its schema has no ``enabled`` field, or another family
-        already has its name.
+        lower-case words joined by ``_``, its schema is not a :class:`Section` with an ``enabled``
+        field, another family already has its name, or :mod:`framing.config` has already built
+        its schema (:func:`freeze`), so no config could turn the family on.
     """
     if not (isinstance(cls, type) and issubclass(cls, Family)):
         raise FramingError(f"@register takes a subclass of framing.families.Family, got {cls!r}.")
