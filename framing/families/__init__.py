@@ -31,9 +31,7 @@ A family that counts digits, declared in ``mypackage/digits.py`` and named in th
 >>> @register  # doctest: +SKIP
 ... class Digits(Family):
 ...     name, kind, config = "digits", "digits", DigitsConfig
-...     def build(self, section, seed):
-...         from mypackage.transform import DigitCounter
-...         return DigitCounter()
+...     transformer = "mypackage.transform:DigitCounter"  # imported by build(), called with the section
 """
 
 from __future__ import annotations
@@ -87,6 +85,9 @@ class Family:
         transformer to read its packaged file.
     colour
         Its colour in the plots (a matplotlib colour), or ``None`` for a spare one.
+    transformer
+        ``"module:Class"`` of the transformer the default :meth:`build` makes, with the section's
+        fields (``enabled`` aside) as keyword arguments; imported only then.
     wants_groups
         The transformer's ``fit`` takes ``groups`` (the split's outlets or time blocks), routed to
         it by scikit-learn's metadata routing; the transformer must also request them, as
@@ -102,6 +103,7 @@ class Family:
     order: ClassVar[int] = 100
     resources: ClassVar[tuple[str, ...]] = ()
     colour: ClassVar[str | None] = None
+    transformer: ClassVar[str | None] = None
     wants_groups: ClassVar[bool] = False
     located_cues_only: ClassVar[bool] = False
 
@@ -110,8 +112,12 @@ class Family:
         return self.config()
 
     def build(self, section: Any, seed: int) -> Any:
-        """The unfitted transformer for an enabled ``section`` (``seed``: the run's seed)."""
-        raise NotImplementedError(f"feature family {self.name!r} has no build()")
+        """The unfitted transformer for an enabled ``section`` (``seed``: the run's seed): by
+        default ``transformer`` called with the section's fields."""
+        if self.transformer is None:
+            raise NotImplementedError(f"feature family {self.name!r} sets neither transformer nor build()")
+        module, _, name = self.transformer.partition(":")
+        return getattr(importlib.import_module(module), name)(**section.model_dump(exclude={"enabled"}))
 
     def describe(self, reading: Reading, column: str, value: float) -> tuple[str, Cues]:
         """One evidence item: a sentence for column ``<name>__<column>`` at ``value`` in the article

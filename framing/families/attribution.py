@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -30,12 +30,8 @@ class Attribution(Family):
     config = AttributionConfig
     order = 50
     resources = ("gazetteer",)
+    transformer = "framing.features.attribution:AttributionFeatures"
     colour = "#2ca02c"
-
-    def build(self, section: Any, seed: int) -> Any:
-        from framing.features.attribution import AttributionFeatures
-
-        return AttributionFeatures(**section.model_dump(exclude={"enabled"}))
 
     def sources(self, reading: Reading) -> Cues:
         """Every attribution in the article's cleaned text (source, cue, origin group, spans), found once."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -30,12 +30,8 @@ class Lexicon(Family):
     config = LexiconConfig
     order = 40
     resources = ("lexicons",)
+    transformer = "framing.features.lexicon:LexiconFeatures"
     colour = "#ff7f0e"
-
-    def build(self, section: Any, seed: int) -> Any:
-        from framing.features.lexicon import LexiconFeatures
-
-        return LexiconFeatures(**section.model_dump(exclude={"enabled"}))
 
     def hits(self, reading: Reading) -> Cues:
         """Every lexicon hit in the article's cleaned text (term, category, span), found once."""

@@ -73,12 +73,8 @@ class Style(Family):
     config = StyleConfig
     order = 60
     resources = ("evaluative",)
+    transformer = "framing.features.style:StyleFeatures"
     colour = "#9467bd"
-
-    def build(self, section: Any, seed: int) -> Any:
-        from framing.features.style import StyleFeatures
-
-        return StyleFeatures(**section.model_dump(exclude={"enabled"}))
 
     def describe(self, reading: Reading, column: str, value: float) -> tuple[str, Cues]:
         cues: Cues = []
